@@ -1,0 +1,175 @@
+package ai.superclip.artifacts;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.superclip.autodiff.Autodiff;
+import ai.superclip.graph.DType;
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.ModelSpec;
+import ai.superclip.graph.Op;
+import ai.superclip.graph.Parameter;
+import ai.superclip.graph.Value;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the four ONNX Runtime training artifacts for a forward graph and its scalar loss:
+ * {@code training_model.onnx}, {@code eval_model.onnx}, {@code optimizer_model.onnx} and {@code checkpoint}.
+ *
+ * <p>The contract (ORT 1.19+): parameters are graph inputs named as in the checkpoint; each trainable
+ * parameter {@code p} has an input {@code p_grad.accumulation.buffer} and an {@code InPlaceAccumulatorV2}
+ * node whose flag is the output {@code p_grad.accumulation.out}; the last input is {@code lazy_reset_grad}.
+ * Inputs: user inputs, parameters, gradient buffers, {@code lazy_reset_grad}. Outputs: {@code loss}, the
+ * extra outputs, then the accumulation flags.
+ *
+ * <p>Besides the model's own data inputs, the training model takes {@value #GRADIENT_SCALE_INPUT} (float[1]),
+ * the factor the step's gradients are multiplied by before accumulation: feed 1/k when k micro-batches are
+ * accumulated into one optimizer step, so that the accumulated gradient of a batch-mean loss equals the
+ * gradient over the k micro-batches taken together.
+ *
+ * <p><b>Weight decay.</b> ORT's optimizer has a single parameter group, so decoupled decay cannot be
+ * restricted to weight matrices there. Instead the optimizer runs with decay 0, and when any trainable
+ * parameter is decayed the training model takes one more user input, {@value #WEIGHT_DECAY_INPUT} (float[1]):
+ * after the step's gradients are accumulated it multiplies each decayed parameter in place by
+ * {@code 1 - weight_decay_step}. Feed {@code lr * weight_decay} on the micro-step that ends an accumulation
+ * cycle (just before the optimizer step) and 0 otherwise: the result is exactly torch's AdamW on those
+ * parameters. The decay is skipped when the loss is NaN.
+ */
+public final class TrainingArtifacts {
+    public static final String TRAINING_MODEL = "training_model.onnx";
+    public static final String EVAL_MODEL = "eval_model.onnx";
+    public static final String OPTIMIZER_MODEL = "optimizer_model.onnx";
+    public static final String CHECKPOINT = "checkpoint";
+    public static final String LOSS = "loss";
+    public static final String LAZY_RESET_GRAD = "lazy_reset_grad";
+    public static final String WEIGHT_DECAY_INPUT = "weight_decay_step";
+    public static final String GRADIENT_SCALE_INPUT = "gradient_scale";
+    public static final String BUFFER_SUFFIX = "_grad.accumulation.buffer";
+    public static final String FLAG_SUFFIX = "_grad.accumulation.out";
+
+    private TrainingArtifacts() {
+    }
+
+    /** What was written, for callers that feed the models. */
+    public record Layout(List<String> userInputs, List<String> trainable, List<String> frozen,
+            List<String> outputs, boolean hasWeightDecayInput) {
+    }
+
+    /**
+     * Adds the backward graph to {@code graph} and writes the four artifacts into {@code dir}.
+     *
+     * @param userInputs the data inputs, in the order the models declare them
+     * @param extraOutputs further outputs (e.g. loss terms) after the loss, by name
+     * @param initialValues parameter values to start from; parameters missing here are drawn from their
+     *     initialisers with {@code seed}
+     */
+    public static Layout write(Path dir, Value loss, List<Value> userInputs, Map<String, Value> extraOutputs,
+            AdamW adamW, Map<String, float[]> initialValues, long seed) {
+        Graph g = loss.graph();
+        List<Parameter> params = g.parameters();
+        List<Parameter> trainable = params.stream().filter(Parameter::trainable).toList();
+        List<Parameter> frozen = params.stream().filter(p -> !p.trainable()).toList();
+        if (trainable.isEmpty()) {
+            throw new ArtifactException("no trainable parameter: nothing to train");
+        }
+        List<Value> paramInputs = params.stream().map(Parameter::value).toList();
+
+        Map<String, Value> evalOutputs = new LinkedHashMap<>();
+        evalOutputs.put(LOSS, loss);
+        evalOutputs.putAll(extraOutputs);
+        List<Value> evalInputs = new ArrayList<>(userInputs);
+        evalInputs.addAll(paramInputs);
+        ModelProto eval = ModelSpec.of("eval", evalInputs, evalOutputs).toProto();
+
+        Value gradientScale = g.input(GRADIENT_SCALE_INPUT, DType.FLOAT, 1);
+        Map<Value, Value> grads = Autodiff.gradients(loss, gradientScale, trainable.stream().map(Parameter::value).toList());
+        Value reset = g.input(LAZY_RESET_GRAD, DType.BOOL, 1);
+        List<Value> buffers = new ArrayList<>();
+        Map<String, Value> flags = new LinkedHashMap<>();
+        for (Parameter p : trainable) {
+            Value grad = grads.get(p.value());
+            if (grad == null) {
+                throw new ArtifactException("parameter " + p.name() + " does not affect the loss; freeze it");
+            }
+            Value buffer = g.input(p.name() + BUFFER_SUFFIX, DType.FLOAT, p.shape());
+            buffers.add(buffer);
+            flags.put(p.name() + FLAG_SUFFIX, g.node(Op.IN_PLACE_ACCUMULATOR).input(buffer).input(grad).input(reset).build());
+        }
+
+        List<Value> trainInputs = new ArrayList<>(userInputs);
+        trainInputs.add(gradientScale);
+        Map<String, Value> trainOutputs = new LinkedHashMap<>(evalOutputs);
+        List<Parameter> decayed = trainable.stream().filter(Parameter::decay).toList();
+        boolean decay = adamW.weightDecay() > 0 && !decayed.isEmpty();
+        if (decay) {
+            Value rate = g.input(WEIGHT_DECAY_INPUT, DType.FLOAT, 1);
+            trainInputs.add(rate);
+            trainOutputs.put(LOSS, decayInPlace(g, loss, rate, decayed, flags.values()));
+        }
+        trainInputs.addAll(paramInputs);
+        trainInputs.addAll(buffers);
+        trainInputs.add(reset);
+        trainOutputs.putAll(flags);
+        ModelProto training = ModelSpec.of("training", trainInputs, trainOutputs).toProto();
+
+        List<NamedArray> trainableValues = new ArrayList<>();
+        List<NamedArray> frozenValues = new ArrayList<>();
+        for (Parameter p : params) {
+            float[] v = initialValues.containsKey(p.name()) ? initialValues.get(p.name()) : p.initialValue(seed);
+            (p.trainable() ? trainableValues : frozenValues).add(new NamedArray(p.name(), p.shape(), v));
+        }
+        try {
+            Files.createDirectories(dir);
+            writeModel(dir.resolve(TRAINING_MODEL), training);
+            writeModel(dir.resolve(EVAL_MODEL), eval);
+            writeModel(dir.resolve(OPTIMIZER_MODEL), OptimizerModel.adamW(adamW));
+        } catch (IOException e) {
+            throw new ArtifactException("cannot write training artifacts to " + dir + ": " + e.getMessage(), e);
+        }
+        new OrtCheckpoint(trainableValues, frozenValues, null, OrtCheckpoint.PropertyBag.empty())
+                .write(dir.resolve(CHECKPOINT));
+        return new Layout(trainInputs.subList(0, userInputs.size() + (decay ? 2 : 1)).stream().map(Value::name).toList(),
+                trainable.stream().map(Parameter::name).toList(), frozen.stream().map(Parameter::name).toList(),
+                List.copyOf(evalOutputs.keySet()), decay);
+    }
+
+    /**
+     * Emits p += p * (-rate) for each decayed parameter, ordered after every gradient accumulation (through
+     * their flags) and after the loss; returns the loss re-exposed so that the decay is part of the graph.
+     */
+    private static Value decayInPlace(Graph g, Value loss, Value rate, List<Parameter> decayed, java.util.Collection<Value> flags) {
+        List<Value> ready = new ArrayList<>(flags);
+        ready.add(g.apply(Op.NOT, g.apply(Op.IS_NAN, loss)).reshape(1));
+        Value allReady = allTrue(g, ready);
+        Value step = rate.neg().mul(allReady.cast(DType.FLOAT));
+        List<Value> done = new ArrayList<>();
+        for (Parameter p : decayed) {
+            Value delta = p.value().mul(step);
+            done.add(g.node(Op.IN_PLACE_ACCUMULATOR).input(p.value()).input(delta).input(null).build());
+        }
+        return g.apply(Op.WHERE, allTrue(g, done).squeeze(0), loss, loss);
+    }
+
+    /** BOOL[1] that is true when every flag is, and that depends on all of them. */
+    private static Value allTrue(Graph g, List<Value> flags) {
+        Graph.NodeBuilder concat = g.node(Op.CONCAT).attr("axis", 0L);
+        flags.forEach(f -> concat.input(f.reshape(1))); // the CPU kernel may write the flag as a scalar
+        Value all = concat.build();
+        Value min = g.node(Op.REDUCE_MIN).attr("axes", new long[] {0}).attr("keepdims", 1L).input(all.cast(DType.FLOAT)).build();
+        return g.apply(Op.GREATER_OR_EQUAL, min, g.scalar(1, DType.FLOAT));
+    }
+
+    private static void writeModel(Path file, ModelProto model) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            model.writeTo(out);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

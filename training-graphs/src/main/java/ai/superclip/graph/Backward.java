@@ -1,0 +1,104 @@
+package ai.superclip.graph;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one op's gradient rule sees: the forward node, the gradients of its outputs, which inputs need a
+ * gradient, and helpers for the reductions that broadcasting requires. The rule calls {@link #set} for
+ * each input it differentiates.
+ */
+public final class Backward {
+    private final Graph graph;
+    private final Node node;
+    private final Value[] outputGradients;
+    private final boolean[] needed;
+    private final Value[] inputGradients;
+
+    /** Used by the autodiff engine. */
+    public Backward(Graph graph, Node node, Value[] outputGradients, boolean[] needed) {
+        this.graph = graph;
+        this.node = node;
+        this.outputGradients = outputGradients;
+        this.needed = needed;
+        this.inputGradients = new Value[node.inputs().size()];
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    public Node node() {
+        return node;
+    }
+
+    public Value x(int i) {
+        return node.input(i);
+    }
+
+    public Value y(int i) {
+        return node.output(i);
+    }
+
+    /** The gradient of output 0. */
+    public Value dy() {
+        return outputGradients[0];
+    }
+
+    /** The gradient of output {@code i}, or null if no path from it reaches the loss. */
+    public Value dy(int i) {
+        return outputGradients[i];
+    }
+
+    /** Whether input {@code i} needs a gradient. */
+    public boolean needs(int i) {
+        return i < needed.length && needed[i];
+    }
+
+    /** Records the gradient of input {@code i} (ignored if that input needs none). */
+    public void set(int i, Value gradient) {
+        if (needs(i)) {
+            inputGradients[i] = gradient;
+        }
+    }
+
+    /** The gradients recorded by the rule, indexed like the node's inputs. */
+    public Value[] inputGradients() {
+        return inputGradients.clone();
+    }
+
+    /** Sums a broadcast gradient back to the shape of {@code target}. */
+    public Value sumTo(Value grad, Value target) {
+        long[] g = grad.shape();
+        long[] t = target.shape();
+        int extra = g.length - t.length;
+        List<Long> axes = new ArrayList<>();
+        for (int i = 0; i < g.length; i++) {
+            if (i < extra || (t[i - extra] == 1 && g[i] != 1)) {
+                axes.add((long) i);
+            }
+        }
+        if (axes.isEmpty()) {
+            return grad;
+        }
+        Value reduced = grad.sum(true, axes.stream().mapToLong(Long::longValue).toArray());
+        return extra > 0 ? graph.apply(Op.RESHAPE, reduced, reshapeTarget(target)) : reduced;
+    }
+
+    /** A shape tensor valid as a Reshape target for {@code v} (at most one -1), as a constant when possible. */
+    public Value reshapeTarget(Value v) {
+        long[] s = v.shape();
+        long unknown = java.util.Arrays.stream(s).filter(d -> d < 0).count();
+        return unknown <= 1 ? graph.longs(s) : graph.apply(Op.SHAPE, v);
+    }
+
+    /** The exact shape of {@code v} as an int64 tensor: a constant if static, else a Shape node. */
+    public Value runtimeShape(Value v) {
+        return Shape.isStatic(v.shape()) ? graph.longs(v.shape()) : graph.apply(Op.SHAPE, v);
+    }
+
+    /** A zero tensor shaped like {@code v}. */
+    public Value zerosLike(Value v) {
+        return graph.node(Op.CONSTANT_OF_SHAPE).input(runtimeShape(v)).outputs(TypedShape.of(v)).build();
+    }
+}

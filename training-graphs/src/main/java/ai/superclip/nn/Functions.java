@@ -1,0 +1,70 @@
+package ai.superclip.nn;
+
+import ai.superclip.graph.DType;
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.Op;
+import ai.superclip.graph.Value;
+
+/** Parameter-free building blocks: activations, normalisation and losses. */
+public final class Functions {
+    private Functions() {
+    }
+
+    /** GELU, exact erf form. */
+    public static Value gelu(Value x) {
+        return x.graph().apply(Op.GELU, x);
+    }
+
+    /** GELU, tanh approximation. */
+    public static Value geluTanh(Value x) {
+        return x.graph().apply(Op.FAST_GELU, x);
+    }
+
+    /** QuickGELU of OpenAI's CLIP: x * sigmoid(1.702 x). */
+    public static Value quickGelu(Value x) {
+        return x.mul(x.mul(1.702).sigmoid());
+    }
+
+    /** Row-wise L2 normalisation over the last axis: x / max(||x||, 1e-12), as torch's F.normalize. */
+    public static Value l2Normalize(Value x) {
+        Graph g = x.graph();
+        Value norm = x.mul(x).sum(true, -1).sqrt();
+        Value safe = g.node(Op.CLIP).input(norm).input(g.scalar(1e-12, x.dtype())).build();
+        return x.div(safe);
+    }
+
+    /** Clamps from above: min(x, max) with torch.clamp's gradient. */
+    public static Value clampMax(Value x, double max) {
+        Graph g = x.graph();
+        return g.node(Op.CLIP).input(x).input(null).input(g.scalar(max, x.dtype())).build();
+    }
+
+    /**
+     * Cross-entropy with soft targets, averaged over the batch: -mean_i sum_c y_ic log_softmax(z_i)_c.
+     *
+     * @param logits [B, C]
+     * @param targets [B, C], rows summing to 1
+     */
+    public static Value softTargetCrossEntropy(Value logits, Value targets) {
+        Value perSample = targets.mul(logits.logSoftmax(-1)).sum(false, -1);
+        return perSample.mean(false, 0).neg();
+    }
+
+    /**
+     * Cross-entropy with class indices, averaged over the batch (fused softmax cross-entropy kernel).
+     *
+     * @param logits [B, C]
+     * @param labels [B] int64
+     */
+    public static Value crossEntropy(Value logits, Value labels) {
+        return logits.graph().node(Op.SOFTMAX_CROSS_ENTROPY).attr("reduction", "mean").attr("ignore_index", -100L)
+                .input(logits).input(labels).buildAll().get(0);
+    }
+
+    /** The int64 vector 0, 1, ..., n-1 where n is the run-time size of {@code x}'s first dimension. */
+    public static Value arangeOfFirstDim(Value x) {
+        Graph g = x.graph();
+        Value n = g.apply(Op.GATHER, g.apply(Op.SHAPE, x), g.scalar(0, DType.INT64));
+        return g.apply(Op.RANGE, g.scalar(0, DType.INT64), n, g.scalar(1, DType.INT64));
+    }
+}

@@ -1,0 +1,63 @@
+package ai.superclip.nn;
+
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
+import ai.superclip.graph.Op;
+import ai.superclip.graph.Shape;
+import ai.superclip.graph.Value;
+import java.util.Arrays;
+
+/**
+ * Layers with parameters, named as in open_clip. Each declares its parameters in the graph's current scope
+ * and returns the output value. Linear weights are stored [out, in] and applied as x W^T + b.
+ */
+public final class Layers {
+    private Layers() {
+    }
+
+    /** LayerNorm over the last axis with {@code name.weight} (ones) and {@code name.bias} (zeros), eps 1e-5. */
+    public static Value layerNorm(Value x, String name) {
+        Graph g = x.graph();
+        return g.inScope(name, () -> {
+            long width = x.dim(-1);
+            Value w = g.parameter("weight", Init.ones(), false, width);
+            Value b = g.parameter("bias", Init.zeros(), false, width);
+            return g.node(Op.LAYER_NORM).attr("axis", -1L).attr("epsilon", 1e-5f).input(x).input(w).input(b)
+                    .buildAll().get(0);
+        });
+    }
+
+    /** Linear layer {@code name.weight} [out, in] (decayed) and {@code name.bias} [out]. */
+    public static Value linear(Value x, String name, long out, double std) {
+        Graph g = x.graph();
+        return g.inScope(name, () -> {
+            Value w = g.parameter("weight", Init.normal(std), true, out, x.dim(-1));
+            Value b = g.parameter("bias", Init.zeros(), false, out);
+            return affine(x, w, b);
+        });
+    }
+
+    /** x W^T + b for x of any rank >= 2, W [out, in]: flattened to one Gemm, then shaped back. */
+    public static Value affine(Value x, Value weight, Value bias) {
+        Graph g = x.graph();
+        long in = weight.dim(1);
+        long out = weight.dim(0);
+        Value rows = x.rank() == 2 ? x : x.reshape(-1, in);
+        Value y = g.node(Op.GEMM).attr("transB", 1L).input(rows).input(weight).input(bias).build();
+        if (x.rank() == 2) {
+            return y;
+        }
+        long[] shape = x.shape();
+        shape[shape.length - 1] = out;
+        long unknown = Arrays.stream(shape).filter(d -> d < 0).count();
+        if (unknown > 1) {
+            throw new IllegalArgumentException("linear: more than one unknown dimension in " + Shape.toString(x.shape()));
+        }
+        return y.reshape(shape);
+    }
+
+    /** Learned table of shape {@code shape} under {@code name}, not decayed (positional tables, class token). */
+    public static Value table(Graph g, String name, double std, long... shape) {
+        return g.parameter(name, Init.normal(std), false, shape);
+    }
+}

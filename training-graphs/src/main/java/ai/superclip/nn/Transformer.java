@@ -1,0 +1,96 @@
+package ai.superclip.nn;
+
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
+import ai.superclip.graph.Op;
+import ai.superclip.graph.Value;
+
+/**
+ * A stack of pre-LN residual attention blocks (open_clip's {@code Transformer}), declared under the current
+ * scope as {@code resblocks.{i}.*}:
+ * x + attn(ln_1(x)), then x + mlp(ln_2(x)).
+ *
+ * @param width model width D
+ * @param layers number of blocks
+ * @param heads attention heads (D divisible by heads)
+ * @param mlpWidth hidden width of the MLP
+ * @param activation MLP activation
+ * @param causal whether position t attends only to positions up to t
+ */
+public record Transformer(int width, int layers, int heads, int mlpWidth, Activation activation, boolean causal) {
+
+    public Transformer {
+        if (width % heads != 0) {
+            throw new IllegalArgumentException("width " + width + " is not divisible by heads " + heads);
+        }
+    }
+
+    /** Applies the stack to x [B, T, D]. */
+    public Value apply(Value x) {
+        Graph g = x.graph();
+        Value mask = causal ? causalMask(g, x.dim(1)) : null;
+        Value h = x;
+        for (int i = 0; i < layers; i++) {
+            final Value in = h;
+            h = g.inScope("resblocks." + i, () -> block(in, mask));
+        }
+        return h;
+    }
+
+    /** One pre-LN residual attention block. */
+    public Value block(Value x, Value mask) {
+        Value h = x.add(attention(Layers.layerNorm(x, "ln_1"), mask));
+        return h.add(mlp(Layers.layerNorm(h, "ln_2")));
+    }
+
+    /** Multi-head self-attention with open_clip's packed {@code attn.in_proj_weight} [3D, D]. */
+    public Value attention(Value x, Value mask) {
+        Graph g = x.graph();
+        return g.inScope("attn", () -> {
+            long t = x.dim(1);
+            long headDim = width / heads;
+            double attnStd = Math.pow(width, -0.5);
+            Value inW = g.parameter("in_proj_weight", Init.normal(attnStd), true, 3L * width, width);
+            Value inB = g.parameter("in_proj_bias", Init.zeros(), false, 3L * width);
+            Value qkv = Layers.affine(x, inW, inB);
+            var parts = g.node(Op.SPLIT).attr("axis", -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
+            Value q = heads(parts.get(0), t, headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
+            Value kT = heads(parts.get(1), t, headDim, 0, 2, 3, 1);
+            Value v = heads(parts.get(2), t, headDim, 0, 2, 1, 3);
+            Value scores = q.matmul(kT);
+            if (mask != null) {
+                scores = scores.add(mask);
+            }
+            Value context = scores.softmax(-1).matmul(v).transpose(0, 2, 1, 3).reshape(-1, t, width);
+            double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
+            return Layers.linear(context, "out_proj", width, projStd);
+        });
+    }
+
+    /** [B, T, D] to per-head layout by {@code perm} applied to [B, T, H, hd]. */
+    private Value heads(Value x, long t, long headDim, long... perm) {
+        return x.reshape(-1, t, heads, headDim).transpose(perm);
+    }
+
+    /** The MLP: {@code mlp.c_fc}, activation, {@code mlp.c_proj}. */
+    public Value mlp(Value x) {
+        Graph g = x.graph();
+        return g.inScope("mlp", () -> {
+            double fcStd = Math.pow(2.0 * width, -0.5);
+            double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
+            Value h = activation.apply(Layers.linear(x, "c_fc", mlpWidth, fcStd));
+            return Layers.linear(h, "c_proj", width, projStd);
+        });
+    }
+
+    /** Additive mask [T, T]: 0 on and below the diagonal, -inf above. */
+    public static Value causalMask(Graph g, long t) {
+        float[] m = new float[(int) (t * t)];
+        for (int i = 0; i < t; i++) {
+            for (int j = i + 1; j < t; j++) {
+                m[(int) (i * t + j)] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return g.constant(m, t, t);
+    }
+}
