@@ -2,9 +2,15 @@ package ai.superclip.artifacts;
 
 /**
  * AdamW hyper-parameters (PyTorch semantics). Weight decay is decoupled and applies only to parameters
- * declared with decay (weight matrices); see {@link TrainingArtifacts} for how.
+ * declared with decay (weight matrices); see {@link TrainingArtifacts} for how. {@code maxGradientNorm} > 0
+ * clips the global gradient L2 norm before each update (0: no clipping).
  */
-public record AdamW(float beta1, float beta2, float epsilon, float weightDecay) {
+public record AdamW(float beta1, float beta2, float epsilon, float weightDecay, float maxGradientNorm) {
+
+    /** Without gradient clipping. */
+    public AdamW(float beta1, float beta2, float epsilon, float weightDecay) {
+        this(beta1, beta2, epsilon, weightDecay, 0f);
+    }
 
     public AdamW {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
@@ -12,6 +18,9 @@ public record AdamW(float beta1, float beta2, float epsilon, float weightDecay) 
         }
         if (!(epsilon > 0)) {
             throw new IllegalArgumentException("AdamW epsilon must be positive, got " + epsilon);
+        }
+        if (!(maxGradientNorm >= 0)) {
+            throw new IllegalArgumentException("max gradient norm must be >= 0 (0 = off), got " + maxGradientNorm);
         }
         if (!(weightDecay >= 0)) {
             throw new IllegalArgumentException("AdamW weight decay must be >= 0, got " + weightDecay);

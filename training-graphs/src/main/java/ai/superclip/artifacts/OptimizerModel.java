@@ -25,14 +25,24 @@ final class OptimizerModel {
     private OptimizerModel() {
     }
 
+    /** With {@code maxGradientNorm} set, ONNX Runtime's {@code InplaceClipGradNorm} clips the gradients first. */
     static ModelProto adamW(AdamW adamW) {
+        float maxGradientNorm = adamW.maxGradientNorm();
+        java.util.List<String> inputs = new java.util.ArrayList<>(java.util.List.of(INPUTS));
+        GraphProto.Builder g = GraphProto.newBuilder().setName("AdamW");
+        if (maxGradientNorm > 0) {
+            String clipped = "clipped_gradients";
+            g.addNode(NodeProto.newBuilder().setOpType("InplaceClipGradNorm").setDomain(Op.MICROSOFT)
+                    .setName("InplaceClipGradNorm").addInput(INPUTS[3]).addOutput(clipped)
+                    .addAttribute(floatAttr("max_norm", maxGradientNorm)));
+            inputs.set(3, clipped);
+        }
         NodeProto node = NodeProto.newBuilder().setOpType("AdamWOptimizer").setDomain(Op.MICROSOFT)
-                .setName("AdamWOptimizer").addAllInput(java.util.List.of(INPUTS)).addOutput(OUTPUT)
+                .setName("AdamWOptimizer").addAllInput(inputs).addOutput(OUTPUT)
                 .addAttribute(floatAttr("alpha", adamW.beta1())).addAttribute(floatAttr("beta", adamW.beta2()))
                 .addAttribute(floatAttr("epsilon", adamW.epsilon())).addAttribute(floatAttr("weight_decay", 0f))
                 .addAttribute(intAttr("correct_bias", 1)).addAttribute(intAttr("adam_mode", 0)).build();
-        GraphProto.Builder g = GraphProto.newBuilder().setName("AdamW").addNode(node)
-                .addInput(tensor(INPUTS[0], DType.FLOAT)).addInput(tensor(INPUTS[1], DType.INT64))
+        g.addNode(node).addInput(tensor(INPUTS[0], DType.FLOAT)).addInput(tensor(INPUTS[1], DType.INT64))
                 .addOutput(tensor(OUTPUT, DType.BOOL));
         for (int i = 2; i < INPUTS.length; i++) {
             TypeProto seq = TypeProto.newBuilder().setSequenceType(TypeProto.Sequence.newBuilder()
