@@ -79,6 +79,8 @@ class OpGradientTest {
                 c("MatMul", "N-D x 2-D", x -> x.get(0).matmul(x.get(1)), In.of(2, 3, 4, 5), In.of(5, 6)),
                 c("MatMul", "batched, broadcast batch", x -> x.get(0).matmul(x.get(1)), In.of(2, 1, 4, 5), In.of(3, 5, 2)),
                 c("MatMul", "run-time batch", x -> x.get(0).matmul(x.get(1)), In.batched(3, 4, 5), In.of(5, 2)),
+                c("MatMul", "a @ b^T, both run-time sized", x -> x.get(0).matmul(x.get(1).transpose(1, 0)),
+                        In.batched(3, 4), In.batched(3, 4)),
                 c("Gemm", "transB + bias", x -> gemm(x, 0, 1, 1f, 1f), In.of(4, 5), In.of(3, 5), In.of(3)),
                 c("Gemm", "transA, alpha, beta, matrix C", x -> gemm(x, 1, 0, 0.5f, 2f), In.of(5, 4), In.of(5, 3), In.of(4, 3)),
                 c("Gemm", "transA + transB, row C", x -> gemm(x, 1, 1, 1f, 1f), In.of(5, 4), In.of(3, 5), In.of(1, 3)),

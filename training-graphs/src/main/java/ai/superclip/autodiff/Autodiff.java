@@ -46,6 +46,8 @@ public final class Autodiff {
         Set<Value> dependsOnWrt = forwardReach(nodes, wrt);
         Set<Node> onPath = nodesReachingLoss(nodes, loss, dependsOnWrt);
 
+        Set<Value> requested = new HashSet<>(wrt);
+        Map<Value, Value> result = new LinkedHashMap<>();
         Map<Value, List<Value>> contributions = new HashMap<>();
         if (!java.util.Arrays.equals(seed.shape(), loss.shape())) {
             seed = g.apply(Op.RESHAPE, seed, g.longs(loss.shape()));
@@ -61,6 +63,9 @@ public final class Autodiff {
             for (int o = 0; o < outGrads.length; o++) {
                 outGrads[o] = total(g, contributions.remove(node.output(o)));
                 any |= outGrads[o] != null;
+                if (requested.contains(node.output(o))) { // an intermediate value asked for: complete now
+                    result.put(node.output(o), outGrads[o]);
+                }
             }
             if (!any) {
                 continue;
@@ -79,11 +84,11 @@ public final class Autodiff {
                 }
             }
         }
-        Map<Value, Value> result = new LinkedHashMap<>();
+        Map<Value, Value> ordered = new LinkedHashMap<>();
         for (Value v : wrt) {
-            result.put(v, total(g, contributions.get(v)));
+            ordered.put(v, result.containsKey(v) ? result.get(v) : total(g, contributions.get(v)));
         }
-        return result;
+        return ordered;
     }
 
     /** Values computed (through differentiable ops) from any of {@code wrt}. */

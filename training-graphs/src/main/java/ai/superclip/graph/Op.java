@@ -219,7 +219,7 @@ public enum Op {
                 b.set(0, b.sumTo(fusedMatMul(b.dy(), w, false, true), a));
             }
             if (b.needs(1)) {
-                if (w.rank() == 2) { // fold every batch dimension into the rows
+                if (w.rank() == 2 && w.dim(-1) >= 0) { // fold every batch dimension into the rows
                     long k = a.dim(-1);
                     long m = b.dy().dim(-1);
                     Value a2 = a.reshape(-1, k);

@@ -1,0 +1,123 @@
+package ai.superclip.model;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.superclip.artifacts.ArtifactException;
+import ai.superclip.artifacts.OrtCheckpoint;
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.ModelSpec;
+import ai.superclip.graph.Parameter;
+import ai.superclip.graph.Shape;
+import ai.superclip.graph.Value;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Writes the inference encoders, plain CLIP without the classification head, with the weights embedded:
+ * {@value #IMAGE_ENCODER} ({@value SuperClipModel#PIXELS} float [B, 3, S, S], normalised with
+ * {@link #IMAGE_MEAN} and {@link #IMAGE_STD} → {@value SuperClipModel#IMAGE_EMBEDS} [B, E]) and
+ * {@value #TEXT_ENCODER} ({@value SuperClipModel#INPUT_IDS} int64 [B, L] → {@value SuperClipModel#TEXT_EMBEDS}
+ * [B, E]). Embeddings are L2-normalised; the batch is dynamic. Only forward operators are used, so the stock
+ * inference build of ONNX Runtime runs them.
+ *
+ * <p>Both files carry the same metadata ({@code metadata_props}): {@value #CONFIG_KEY} (the model config as
+ * JSON), {@value #IMAGE_SIZE_KEY}, {@value #IMAGE_MEAN_KEY} and {@value #IMAGE_STD_KEY} (JSON arrays, RGB),
+ * {@value #CONTEXT_LENGTH_KEY}, {@value #EMBED_DIM_KEY} and {@value #TOKENIZER_KEY}.
+ */
+public final class InferenceExport {
+    public static final String IMAGE_ENCODER = "image_encoder.onnx";
+    public static final String TEXT_ENCODER = "text_encoder.onnx";
+    public static final String CONFIG_KEY = "superclip.config";
+    public static final String IMAGE_SIZE_KEY = "superclip.image_size";
+    public static final String IMAGE_MEAN_KEY = "superclip.image_mean";
+    public static final String IMAGE_STD_KEY = "superclip.image_std";
+    public static final String CONTEXT_LENGTH_KEY = "superclip.context_length";
+    public static final String EMBED_DIM_KEY = "superclip.embed_dim";
+    public static final String TOKENIZER_KEY = "superclip.tokenizer";
+    /** CLIP's per-channel mean of RGB values in [0, 1]. */
+    public static final double[] IMAGE_MEAN = {0.48145466, 0.4578275, 0.40821073};
+    /** CLIP's per-channel standard deviation of RGB values in [0, 1]. */
+    public static final double[] IMAGE_STD = {0.26862954, 0.26130258, 0.27577711};
+
+    private InferenceExport() {
+    }
+
+    /** Exports the weights of a training checkpoint (trainable and frozen parameters alike). */
+    public static void write(Path dir, ModelConfig config, Path checkpoint, String tokenizer) {
+        OrtCheckpoint c = OrtCheckpoint.read(checkpoint);
+        Map<String, float[]> weights = new HashMap<>();
+        c.trainable().forEach(t -> weights.put(t.name(), t.values()));
+        c.frozen().forEach(t -> weights.put(t.name(), t.values()));
+        write(dir, config, weights, tokenizer);
+    }
+
+    /**
+     * Exports {@code weights} (parameter name to values; the head's, if present, are ignored).
+     *
+     * @param tokenizer the tokenizer's identity, e.g. {@code clip-bpe-49408}, for whoever loads the encoders
+     */
+    public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer) {
+        Graph g = new Graph();
+        Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
+        Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN);
+        Value image = SuperClipModel.encodeImage(pixels, config);
+        Value text = SuperClipModel.encodeText(ids, config);
+        checkShapes(g.parameters(), weights);
+        Map<String, String> metadata = metadata(config, tokenizer);
+        ModelSpec imageSpec = new ModelSpec("image_encoder", List.of(pixels), Map.of(SuperClipModel.IMAGE_EMBEDS, image),
+                weights, metadata);
+        ModelSpec textSpec = new ModelSpec("text_encoder", List.of(ids), Map.of(SuperClipModel.TEXT_EMBEDS, text),
+                weights, metadata);
+        try {
+            Files.createDirectories(dir);
+            writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto());
+            writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto());
+        } catch (IOException e) {
+            throw new ArtifactException("cannot write the encoders to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The metadata both encoders carry. */
+    public static Map<String, String> metadata(ModelConfig config, String tokenizer) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(CONFIG_KEY, config.toJson());
+        m.put(IMAGE_SIZE_KEY, Integer.toString(config.vision().imageSize()));
+        m.put(IMAGE_MEAN_KEY, jsonArray(IMAGE_MEAN));
+        m.put(IMAGE_STD_KEY, jsonArray(IMAGE_STD));
+        m.put(CONTEXT_LENGTH_KEY, Integer.toString(config.text().contextLength()));
+        m.put(EMBED_DIM_KEY, Integer.toString(config.embedDim()));
+        m.put(TOKENIZER_KEY, tokenizer);
+        return m;
+    }
+
+    /** Fails unless every parameter the encoders use has weights of its size. */
+    private static void checkShapes(List<Parameter> parameters, Map<String, float[]> weights) {
+        for (Parameter p : parameters) {
+            float[] w = weights.get(p.name());
+            if (w == null) {
+                throw new ArtifactException("no weights for parameter " + p.name());
+            }
+            if (w.length != p.size()) {
+                throw new ArtifactException("parameter " + p.name() + " has " + w.length + " values, the config wants "
+                        + Shape.toString(p.shape()));
+            }
+        }
+    }
+
+    private static String jsonArray(double[] values) {
+        return Arrays.stream(values).mapToObj(Double::toString).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static void writeModel(Path file, ModelProto model) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            model.writeTo(out);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package ai.superclip.model;
+
+import ai.superclip.artifacts.AdamW;
+import ai.superclip.model.ModelConfig.Loss;
+import ai.superclip.nn.Activation;
+import java.util.List;
+
+/**
+ * Named configurations, all with the CLIP tokenizer's vocabulary and context, the SuperCLIP loss (λ = 1) and
+ * the reference runs' AdamW (β 0.9, 0.98, ε 1e-6, weight decay 0.2):
+ * <ul>
+ *   <li>{@code tiny}: 64 px, trains in minutes on two CPU cores;</li>
+ *   <li>{@code small}: 128 px, the mid-size benchmark model;</li>
+ *   <li>{@code vit-b-32}, {@code vit-b-16}, {@code vit-l-16}: open_clip's shapes at 224 px.</li>
+ * </ul>
+ */
+public final class Presets {
+    /** Every preset's name. */
+    public static final List<String> NAMES = List.of("tiny", "small", "vit-b-32", "vit-b-16", "vit-l-16");
+    /** The optimizer of the SuperCLIP reference runs. */
+    public static final AdamW REFERENCE_ADAMW = new AdamW(0.9f, 0.98f, 1e-6f, 0.2f);
+
+    private Presets() {
+    }
+
+    /** The preset called {@code name}, one of {@link #NAMES}. */
+    public static ModelConfig get(String name) {
+        return switch (name) {
+            case "tiny" -> model(128, vision(64, 8, 192, 4, 3), text(128, 2, 4));
+            case "small" -> model(256, vision(128, 16, 384, 6, 6), text(256, 4, 6));
+            case "vit-b-32" -> model(512, vision(224, 32, 768, 12, 12), text(512, 8, 12));
+            case "vit-b-16" -> model(512, vision(224, 16, 768, 12, 12), text(512, 8, 12));
+            case "vit-l-16" -> model(768, vision(224, 16, 1024, 24, 16), text(768, 12, 12));
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "'; presets: " + NAMES);
+        };
+    }
+
+    private static ModelConfig model(int embedDim, VisionConfig vision, TextConfig text) {
+        return new ModelConfig(embedDim, vision, text, Loss.SUPERCLIP, ModelConfig.DEFAULT_LAMBDA, REFERENCE_ADAMW);
+    }
+
+    private static VisionConfig vision(int imageSize, int patchSize, int width, int layers, int heads) {
+        return new VisionConfig(imageSize, patchSize, width, layers, heads, 4.0, Activation.GELU);
+    }
+
+    private static TextConfig text(int width, int heads, int layers) {
+        return new TextConfig(TextConfig.CLIP_VOCAB_SIZE, TextConfig.CLIP_CONTEXT_LENGTH, width, heads, layers, 4.0,
+                Activation.GELU);
+    }
+}

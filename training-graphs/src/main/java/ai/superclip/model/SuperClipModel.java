@@ -1,0 +1,140 @@
+package ai.superclip.model;
+
+import ai.superclip.artifacts.TrainingArtifacts;
+import ai.superclip.graph.DType;
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
+import ai.superclip.graph.Op;
+import ai.superclip.graph.Shape;
+import ai.superclip.graph.Value;
+import ai.superclip.model.ModelConfig.Loss;
+import ai.superclip.nn.Functions;
+import ai.superclip.nn.Layers;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SuperCLIP model graph, after open_clip's {@code CLIP}: an image tower ({@link VisionTower}), a text
+ * tower ({@link TextTower}), the learned {@code logit_scale}, and for the SuperCLIP loss the classification
+ * head {@code superclip_head.*} on the mean patch token.
+ *
+ * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, L]
+ * and, for SuperCLIP, {@value #CLS_TARGETS} float [B, V] (the caption's IDF-weighted, L1-normalised multi-hot
+ * tokens). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
+ * ({@value #CLS_LOSS} only for SuperCLIP).
+ */
+public final class SuperClipModel {
+    public static final String PIXELS = "pixels";
+    public static final String INPUT_IDS = "input_ids";
+    public static final String CLS_TARGETS = "cls_targets";
+    public static final String CLIP_LOSS = "clip_loss";
+    public static final String CLS_LOSS = "cls_loss";
+    public static final String IMAGE_EMBEDS = "image_embeds";
+    public static final String TEXT_EMBEDS = "text_embeds";
+    /** Prefix of the image tower's parameters: freeze it for LiT-style training. */
+    public static final String VISION_PREFIX = VisionTower.PREFIX;
+    /** Prefixes of the text tower's parameters. */
+    public static final List<String> TEXT_PREFIXES = List.of("token_embedding.", "positional_embedding",
+            "transformer.", "ln_final.", "text_projection");
+    /** Prefix of the classification head's parameters. */
+    public static final String HEAD_PREFIX = "superclip_head.";
+    public static final String LOGIT_SCALE = "logit_scale";
+    /** The ceiling of exp(logit_scale). */
+    public static final double MAX_LOGIT_SCALE = 100;
+
+    private SuperClipModel() {
+    }
+
+    /**
+     * A training graph: the loss and its extra outputs over the inputs, all parameters declared.
+     *
+     * @param inputs the data inputs, in order
+     * @param imageEmbeds the normalised image embeddings the loss compares, [B, E] (not an output)
+     * @param textEmbeds the normalised caption embeddings, [B, E] (not an output)
+     */
+    public record Training(Graph graph, List<Value> inputs, Value loss, Map<String, Value> extraOutputs,
+            Value imageEmbeds, Value textEmbeds) {
+    }
+
+    /** Builds the forward graph and loss of {@code config}, for any batch size. */
+    public static Training training(ModelConfig config) {
+        Graph g = new Graph();
+        Value pixels = pixels(g, config, Shape.UNKNOWN);
+        Value ids = inputIds(g, config, Shape.UNKNOWN);
+        VisionTower vision = new VisionTower(config.vision(), config.embedDim());
+        Value tokens = vision.tokens(pixels);
+        Value image = Functions.l2Normalize(vision.features(tokens));
+        Value text = encodeText(ids, config);
+        Value clip = clipLoss(image, text);
+        Map<String, Value> extra = new LinkedHashMap<>();
+        extra.put(CLIP_LOSS, clip);
+        if (config.loss() == Loss.CLIP) {
+            return new Training(g, List.of(pixels, ids), clip, extra, image, text);
+        }
+        Value targets = g.input(CLS_TARGETS, DType.FLOAT, Shape.UNKNOWN, config.text().vocabSize());
+        Value cls = Functions.softTargetCrossEntropy(classificationLogits(VisionTower.patchMean(tokens), config), targets);
+        extra.put(CLS_LOSS, cls);
+        return new Training(g, List.of(pixels, ids, targets), clip.add(cls.mul(config.lambda())), extra, image, text);
+    }
+
+    /**
+     * Writes the four training artifacts of {@code config} into {@code dir}, with the parameters under any of
+     * {@code frozenPrefixes} frozen (e.g. {@link #VISION_PREFIX} to lock the image tower).
+     *
+     * @param initialValues parameter values to start from; the others are drawn from their initialisers with
+     *     {@code seed}
+     */
+    public static TrainingArtifacts.Layout writeTrainingArtifacts(Path dir, ModelConfig config,
+            List<String> frozenPrefixes, Map<String, float[]> initialValues, long seed) {
+        Training t = training(config);
+        frozenPrefixes.forEach(t.graph()::freeze);
+        return TrainingArtifacts.write(dir, t.loss(), t.inputs(), t.extraOutputs(), config.adamW(), initialValues, seed);
+    }
+
+    /** The L2-normalised image embedding [B, E] of {@code pixels}. */
+    public static Value encodeImage(Value pixels, ModelConfig config) {
+        VisionTower vision = new VisionTower(config.vision(), config.embedDim());
+        return Functions.l2Normalize(vision.features(vision.tokens(pixels)));
+    }
+
+    /** The L2-normalised caption embedding [B, E] of token ids {@code ids}. */
+    public static Value encodeText(Value ids, ModelConfig config) {
+        return Functions.l2Normalize(new TextTower(config.text(), config.embedDim()).features(ids));
+    }
+
+    /** The {@value #PIXELS} input, float [batch, 3, S, S]. */
+    static Value pixels(Graph g, ModelConfig config, long batch) {
+        int size = config.vision().imageSize();
+        return g.input(PIXELS, DType.FLOAT, batch, 3, size, size);
+    }
+
+    /** The {@value #INPUT_IDS} input, int64 [batch, L]. */
+    static Value inputIds(Graph g, ModelConfig config, long batch) {
+        return g.input(INPUT_IDS, DType.INT64, batch, config.text().contextLength());
+    }
+
+    /**
+     * Symmetric InfoNCE of matching rows of normalised {@code image} and {@code text} [B, E]: logits =
+     * min(exp(logit_scale), 100)·image·textᵀ, the mean of the row-wise and column-wise cross-entropies.
+     */
+    static Value clipLoss(Value image, Value text) {
+        Graph g = image.graph();
+        Value logitScale = g.parameter(LOGIT_SCALE, Init.constant((float) Math.log(1 / 0.07)), false);
+        Value similarity = g.node(Op.GEMM).attr("transB", 1L).input(image).input(text).build();
+        Value logits = similarity.mul(Functions.clampMax(logitScale.exp(), MAX_LOGIT_SCALE));
+        Value labels = Functions.arangeOfFirstDim(logits);
+        Value perImage = Functions.crossEntropy(logits, labels);
+        Value perCaption = Functions.crossEntropy(logits.transpose(1, 0), labels);
+        return perImage.add(perCaption).mul(0.5);
+    }
+
+    /** The classification head: LayerNorm then Linear(width → vocabulary), weight std width^-0.5, [B, V]. */
+    static Value classificationLogits(Value patchMean, ModelConfig config) {
+        Graph g = patchMean.graph();
+        double std = Math.pow(patchMean.dim(-1), -0.5);
+        return g.inScope("superclip_head", () ->
+                Layers.linear(Layers.layerNorm(patchMean, "norm"), "fc", config.text().vocabSize(), std));
+    }
+}

@@ -1,0 +1,43 @@
+package ai.superclip.model;
+
+import ai.superclip.graph.DType;
+import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
+import ai.superclip.graph.Op;
+import ai.superclip.graph.Value;
+import ai.superclip.nn.Functions;
+import ai.superclip.nn.Layers;
+import ai.superclip.nn.Transformer;
+
+/**
+ * The text tower, open_clip's text encoder, with its parameters at the top level: {@code token_embedding},
+ * {@code positional_embedding}, causal pre-LN blocks under {@code transformer.}, {@code ln_final}. The caption
+ * feature is the token at the end-of-text position projected by {@code text_projection}.
+ */
+record TextTower(TextConfig config, int embedDim) {
+
+    /** The caption feature before normalisation, [B, E], from token ids [B, L]. */
+    Value features(Value ids) {
+        Graph g = ids.graph();
+        long width = config.width();
+        Value table = g.parameter("token_embedding.weight", Init.normal(0.02), true, config.vocabSize(), width);
+        Value x = table.gather(ids, 0).add(Layers.table(g, "positional_embedding", 0.01, config.contextLength(), width));
+        Transformer blocks = new Transformer(config.width(), config.layers(), config.heads(), config.mlpWidth(),
+                config.activation(), true);
+        Value h = Layers.layerNorm(g.inScope("transformer", () -> blocks.apply(x)), "ln_final");
+        Value projection = g.parameter("text_projection", Init.normal(Math.pow(width, -0.5)), true, width, embedDim);
+        return atEndOfText(h, ids).matmul(projection);
+    }
+
+    /**
+     * Row i of {@code x} [B, L, W] at the position of caption i's largest id, the end-of-text token (CLIP's
+     * 49407 is the largest id), its first occurrence: [B, W].
+     */
+    private static Value atEndOfText(Value x, Value ids) {
+        Graph g = x.graph();
+        // ArgMax over float: ONNX Runtime's CPU kernel has no int64 ArgMax, and ids below 2^24 are exact in float
+        Value position = g.node(Op.ARG_MAX).attr("axis", 1L).attr("keepdims", 0L).input(ids.cast(DType.FLOAT)).build();
+        Value row = Functions.arangeOfFirstDim(ids).mul(ids.dim(1)).add(position);
+        return x.reshape(-1, x.dim(-1)).gather(row, 0);
+    }
+}
