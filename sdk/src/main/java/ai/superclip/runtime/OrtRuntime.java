@@ -54,9 +54,10 @@ public final class OrtRuntime {
     private static final String JNI_RESOURCE = "ai/onnxruntime/native/linux-x64/libonnxruntime4j_jni.so";
     private static final String JNI_FILE = "libonnxruntime4j_jni.so";
     /** Read rather than the jar manifest, which a shaded (fat) jar replaces with its own. */
-    private static final String ORT_POM = "META-INF/maven/com.microsoft.onnxruntime/onnxruntime/pom.xml";
+    private static final List<String> ORT_POMS = List.of("META-INF/maven/com.microsoft.onnxruntime/onnxruntime/pom.xml",
+            "META-INF/maven/com.microsoft.onnxruntime/onnxruntime_gpu/pom.xml");
     private static final Pattern POM_VERSION =
-            Pattern.compile("<artifactId>onnxruntime</artifactId>\\s*<version>([^<]+)</version>");
+            Pattern.compile("<artifactId>onnxruntime(?:_gpu)?</artifactId>\\s*<version>([^<]+)</version>");
     private static final String BYTEDECO_POM = "META-INF/maven/org.bytedeco/onnxruntime/pom.properties";
     /** Bytedeco classifiers, preferred first; each jar keeps its libraries in a folder so named. */
     private static final List<String> CLASSIFIERS = List.of("linux-x86_64-gpu", "linux-x86_64");
@@ -148,10 +149,12 @@ public final class OrtRuntime {
                         + " (org/bytedeco/onnxruntime/{" + String.join(",", CLASSIFIERS) + "}/" + TRAINING_LIBRARY
                         + ") is not on the classpath. Add to your pom:\n" + POM_DEPENDENCIES));
         URL library = resource(folder + TRAINING_LIBRARY);
-        String ortVersion = read(sibling(jni, JNI_RESOURCE, ORT_POM), in -> {
-            Matcher m = POM_VERSION.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            return m.find() ? m.group(1) : null;
-        });
+        String ortVersion = ORT_POMS.stream()
+                .map(pom -> read(sibling(jni, JNI_RESOURCE, pom), in -> {
+                    Matcher m = POM_VERSION.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    return m.find() ? m.group(1) : null;
+                }))
+                .filter(v -> v != null).findFirst().orElse(null);
         String bytedecoVersion = read(sibling(library, folder + TRAINING_LIBRARY, BYTEDECO_POM), in -> {
             Properties pom = new Properties();
             pom.load(in);

@@ -34,10 +34,25 @@ public final class TrainingSession implements AutoCloseable {
      *
      * @param intraOpThreads threads per operator; 0 lets ONNX Runtime choose
      * @param deterministic whether kernels must give bit-identical results run to run
+     * @param device "cpu", or "cuda" / "cuda:N" for the CUDA execution provider (needs the GPU build)
      */
-    public record Options(int intraOpThreads, boolean deterministic) {
-        /** ONNX Runtime's thread count, deterministic kernels. */
-        public static final Options DEFAULT = new Options(0, true);
+    public record Options(int intraOpThreads, boolean deterministic, String device) {
+        /** ONNX Runtime's thread count, deterministic kernels, CPU. */
+        public static final Options DEFAULT = new Options(0, true, "cpu");
+
+        /** On the CPU. */
+        public Options(int intraOpThreads, boolean deterministic) {
+            this(intraOpThreads, deterministic, "cpu");
+        }
+
+        public Options {
+            if (intraOpThreads < 0) {
+                throw new IllegalArgumentException("threads must be >= 0, got " + intraOpThreads);
+            }
+            if (device == null || !device.matches("cpu|cuda(:\\d+)?")) {
+                throw new IllegalArgumentException("device must be cpu or cuda[:id], got " + device);
+            }
+        }
     }
 
     private final OrtTrainingSession session;
@@ -79,12 +94,29 @@ public final class TrainingSession implements AutoCloseable {
                 sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
             }
             sessionOptions.setDeterministicCompute(options.deterministic());
+            addDevice(sessionOptions, options.device());
             OrtTrainingSession session = environment.createTrainingSession(checkpoint.toString(),
                     trainingModel.toString(), evalModel.toString(), optimizerModel.toString(), sessionOptions);
             return new TrainingSession(session, sessionOptions);
         } catch (OrtException | RuntimeException e) {
             sessionOptions.close();
             throw e;
+        }
+    }
+
+    /** Adds the CUDA execution provider for "cuda[:id]", failing with what to install when it is missing. */
+    static void addDevice(SessionOptions sessionOptions, String device) throws OrtException {
+        if (device.equals("cpu")) {
+            return;
+        }
+        int id = device.contains(":") ? Integer.parseInt(device.substring(device.indexOf(':') + 1)) : 0;
+        try {
+            sessionOptions.addCUDA(id);
+        } catch (OrtException | RuntimeException e) {
+            throw new OrtException(OrtErrorCode.ORT_EP_FAIL, "device " + device + " is not available: " + e.getMessage()
+                    + ". CUDA training needs the GPU build: build with -Pgpu (com.microsoft.onnxruntime:onnxruntime_gpu"
+                    + " and org.bytedeco:onnxruntime:" + OrtRuntime.BYTEDECO_VERSION + ":linux-x86_64-gpu), CUDA 13"
+                    + " and cuDNN 9 on the library path, and an NVIDIA driver.");
         }
     }
 

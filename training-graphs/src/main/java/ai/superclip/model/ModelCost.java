@@ -42,7 +42,7 @@ public record ModelCost(Component vision, Component text, Component head, Compon
             SuperClipModel.classificationLogits(VisionTower.patchMean(tokens), config);
         }
         int lossStart = g.nodeCount();
-        SuperClipModel.clipLoss(image, text);
+        SuperClipModel.clipLoss(image, text, SuperClipModel.logitScale(g));
         List<Node> nodes = g.nodes();
         return new ModelCost(
                 new Component(parameters(g, Part.VISION), macs(nodes.subList(visionStart, textStart))),

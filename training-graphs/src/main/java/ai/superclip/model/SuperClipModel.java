@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, L]
  * and, for SuperCLIP, {@value #CLS_TARGETS} float [B, V] (the caption's IDF-weighted, L1-normalised multi-hot
  * tokens). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
- * ({@value #CLS_LOSS} only for SuperCLIP).
+ * ({@value #CLS_LOSS} only for SuperCLIP), and so is the temperature {@value #SCALE}.
  */
 public final class SuperClipModel {
     public static final String PIXELS = "pixels";
@@ -31,6 +31,8 @@ public final class SuperClipModel {
     public static final String CLS_TARGETS = "cls_targets";
     public static final String CLIP_LOSS = "clip_loss";
     public static final String CLS_LOSS = "cls_loss";
+    /** Extra output: the contrastive temperature in use, min(exp(logit_scale), 100). */
+    public static final String SCALE = "scale";
     public static final String IMAGE_EMBEDS = "image_embeds";
     public static final String TEXT_EMBEDS = "text_embeds";
     /** Prefix of the image tower's parameters: freeze it for LiT-style training. */
@@ -67,9 +69,11 @@ public final class SuperClipModel {
         Value tokens = vision.tokens(pixels);
         Value image = Functions.l2Normalize(vision.features(tokens));
         Value text = encodeText(ids, config);
-        Value clip = clipLoss(image, text);
+        Value scale = logitScale(g);
+        Value clip = clipLoss(image, text, scale);
         Map<String, Value> extra = new LinkedHashMap<>();
         extra.put(CLIP_LOSS, clip);
+        extra.put(SCALE, scale);
         if (config.loss() == Loss.CLIP) {
             return new Training(g, List.of(pixels, ids), clip, extra, image, text);
         }
@@ -117,17 +121,22 @@ public final class SuperClipModel {
 
     /**
      * Symmetric InfoNCE of matching rows of normalised {@code image} and {@code text} [B, E]: logits =
-     * min(exp(logit_scale), 100)·image·textᵀ, the mean of the row-wise and column-wise cross-entropies.
+     * scale·image·textᵀ, the mean of the row-wise and column-wise cross-entropies.
      */
-    static Value clipLoss(Value image, Value text) {
+    static Value clipLoss(Value image, Value text, Value scale) {
         Graph g = image.graph();
-        Value logitScale = g.parameter(LOGIT_SCALE, Init.constant((float) Math.log(1 / 0.07)), false);
         Value similarity = g.node(Op.GEMM).attr("transB", 1L).input(image).input(text).build();
-        Value logits = similarity.mul(Functions.clampMax(logitScale.exp(), MAX_LOGIT_SCALE));
+        Value logits = similarity.mul(scale);
         Value labels = Functions.arangeOfFirstDim(logits);
         Value perImage = Functions.crossEntropy(logits, labels);
         Value perCaption = Functions.crossEntropy(logits.transpose(1, 0), labels);
         return perImage.add(perCaption).mul(0.5);
+    }
+
+    /** The learnable temperature min(exp(logit_scale), 100), logit_scale initialised to log(1/0.07). */
+    static Value logitScale(Graph g) {
+        Value logitScale = g.parameter(LOGIT_SCALE, Init.constant((float) Math.log(1 / 0.07)), false);
+        return Functions.clampMax(logitScale.exp(), MAX_LOGIT_SCALE);
     }
 
     /** The classification head: LayerNorm then Linear(width → vocabulary), weight std width^-0.5, [B, V]. */

@@ -37,7 +37,7 @@ class ModelArtifactsTest {
 
         assertEquals(List.of("pixels", "input_ids", "cls_targets", "gradient_scale", "weight_decay_step"),
                 layout.userInputs());
-        assertEquals(List.of("loss", "clip_loss", "cls_loss"), layout.outputs());
+        assertEquals(List.of("loss", "clip_loss", "scale", "cls_loss"), layout.outputs());
         assertTrue(layout.frozen().isEmpty());
         for (Parameter p : SuperClipModel.training(TINY).graph().parameters()) {
             boolean weightMatrix = p.shape().length >= 2 && !p.name().endsWith("positional_embedding");
@@ -54,7 +54,7 @@ class ModelArtifactsTest {
         TrainingArtifacts.Layout layout = SuperClipModel.writeTrainingArtifacts(dir, TINY.withLoss(Loss.CLIP),
                 List.of(), Map.of(), 7);
         assertEquals(List.of("pixels", "input_ids", "gradient_scale", "weight_decay_step"), layout.userInputs());
-        assertEquals(List.of("loss", "clip_loss"), layout.outputs());
+        assertEquals(List.of("loss", "clip_loss", "scale"), layout.outputs());
         assertTrue(layout.trainable().stream().noneMatch(p -> p.startsWith(SuperClipModel.HEAD_PREFIX)));
     }
 

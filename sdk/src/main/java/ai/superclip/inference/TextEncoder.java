@@ -1,0 +1,64 @@
+package ai.superclip.inference;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.superclip.tokenization.ClipTokenizer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Captions to L2-normalised embeddings with an exported {@code text_encoder.onnx}; batches internally. */
+public final class TextEncoder implements AutoCloseable {
+    static final String INPUT = "input_ids";
+    static final String OUTPUT = "text_embeds";
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ClipTokenizer tokenizer;
+    private final int maxBatch;
+    private final LongBuffer ids;
+
+    TextEncoder(OrtEnvironment env, OrtSession session, ClipTokenizer tokenizer, int maxBatch) {
+        this.env = env;
+        this.session = session;
+        this.tokenizer = tokenizer;
+        this.maxBatch = maxBatch;
+        this.ids = ByteBuffer.allocateDirect(maxBatch * tokenizer.contextLength() * Long.BYTES)
+                .order(ByteOrder.nativeOrder()).asLongBuffer();
+    }
+
+    /** Embeds every caption, in order. */
+    public synchronized float[][] encode(List<String> captions) throws OrtException {
+        List<float[]> out = new ArrayList<>(captions.size());
+        for (int from = 0; from < captions.size(); from += maxBatch) {
+            List<String> chunk = captions.subList(from, Math.min(captions.size(), from + maxBatch));
+            ids.clear();
+            tokenizer.encodeBatch(chunk, ids);
+            ids.flip();
+            try (OnnxTensor t = OnnxTensor.createTensor(env, ids, new long[] {chunk.size(), tokenizer.contextLength()});
+                    OrtSession.Result r = session.run(Map.of(INPUT, t))) {
+                out.addAll(List.of((float[][]) r.get(0).getValue()));
+            }
+        }
+        return out.toArray(float[][]::new);
+    }
+
+    /** Embeds one caption. */
+    public float[] encode(String caption) throws OrtException {
+        return encode(List.of(caption))[0];
+    }
+
+    public ClipTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+}

@@ -1,0 +1,356 @@
+package ai.superclip.train;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.superclip.artifacts.TrainingArtifacts;
+import ai.superclip.data.Batch;
+import ai.superclip.data.BatchLoader;
+import ai.superclip.data.ImagePreprocessor;
+import ai.superclip.data.ImageTextDataset;
+import ai.superclip.data.Position;
+import ai.superclip.inference.Model;
+import ai.superclip.model.InferenceExport;
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.SuperClipModel;
+import ai.superclip.runtime.OrtRuntime;
+import ai.superclip.runtime.StepOutputs;
+import ai.superclip.runtime.TrainingSession;
+import ai.superclip.tokenization.ClipTokenizer;
+import ai.superclip.tokenization.IdfStatistics;
+import ai.superclip.tokenization.TokenTargets;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains a SuperCLIP (or CLIP) model on an image-text dataset through ONNX Runtime's training API.
+ *
+ * <p>A run directory holds {@code artifacts/} (the four training artifacts), {@code checkpoints/step-N/}
+ * (ONNX Runtime's checkpoint with optimizer state, the IDF statistics and {@code state.json} with the step
+ * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step feeds the images,
+ * the token ids and the IDF-weighted token targets (the online IDF statistics updated with the batch first),
+ * runs forward and backward for each of the {@code accumulation} micro-batches, sets the scheduled learning
+ * rate and steps AdamW. A step whose loss is not finite is skipped (its gradients dropped) and counted; too
+ * many in a row stop the run with a message naming the step and the last good checkpoint.
+ *
+ * <pre>{@code
+ * TrainingConfig config = TrainingConfig.builder("tiny").steps(300).output(Path.of("runs/tiny")).build();
+ * try (Trainer trainer = Trainer.create(config, dataset)) {
+ *     TrainingResult result = trainer.train();
+ *     trainer.exportEncoders(Path.of("runs/tiny/model"));
+ * }
+ * }</pre>
+ */
+public final class Trainer implements AutoCloseable {
+    public static final String ARTIFACTS = "artifacts";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String METRICS = "metrics.jsonl";
+    static final String ORT_CHECKPOINT = "checkpoint";
+    static final String IDF_FILE = "idf.bin";
+    static final String STATE_FILE = "state.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Evaluates exported encoders during training; returns metrics by name. */
+    @FunctionalInterface
+    public interface Validator {
+        Map<String, Double> validate(long step, Path encoders) throws Exception;
+    }
+
+    /** Where a run stands, saved with every checkpoint. */
+    record State(long step, int epoch, int index, long skipped) {
+    }
+
+    private final TrainingConfig config;
+    private final ModelConfig model;
+    private final ImageTextDataset data;
+    private final ClipTokenizer tokenizer;
+    private final TokenTargets targets;
+    private final CheckpointStore store;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private Validator validator;
+    private int validateEvery;
+
+    private Trainer(TrainingConfig config, ImageTextDataset data) {
+        this.config = config;
+        this.data = data;
+        this.tokenizer = ClipTokenizer.clip(config.model().text().contextLength());
+        this.model = config.model().withTokenizer(tokenizer.vocabularySize(), tokenizer.contextLength());
+        this.targets = TokenTargets.of(tokenizer, true);
+        this.store = new CheckpointStore(config.output().resolve(CHECKPOINTS), config.keepCheckpoints());
+        if (data.size() < config.batchSize()) {
+            throw new IllegalArgumentException("the dataset has " + data.size() + " records, fewer than one batch of "
+                    + config.batchSize());
+        }
+    }
+
+    /** A trainer for {@code config} over {@code data}; nothing runs until {@link #train()} or {@link #resume}. */
+    public static Trainer create(TrainingConfig config, ImageTextDataset data) {
+        return new Trainer(config, data);
+    }
+
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** Runs {@code validator} on freshly exported encoders after every {@code everySteps}-th step's checkpoint. */
+    public Trainer validator(int everySteps, Validator validator) {
+        if (everySteps < 1) {
+            throw new IllegalArgumentException("validation interval must be >= 1, got " + everySteps);
+        }
+        this.validateEvery = everySteps;
+        this.validator = validator;
+        return this;
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    /** The model as trained: the configured one with the tokenizer's vocabulary and context length. */
+    public ModelConfig model() {
+        return model;
+    }
+
+    public CheckpointStore checkpoints() {
+        return store;
+    }
+
+    /** Trains from freshly initialised weights (seeded) for the configured number of steps. */
+    public TrainingResult train() throws OrtException {
+        Path artifacts = config.output().resolve(ARTIFACTS);
+        SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
+        IdfStatistics idf = switch (config.idf()) {
+            case ONLINE -> IdfStatistics.online(tokenizer.vocabularySize());
+            case DISABLED -> IdfStatistics.disabled(tokenizer.vocabularySize());
+            case OFFLINE -> IdfStatistics.offline(captions(), tokenizer, targets);
+        };
+        return run(artifacts.resolve(ORT_CHECKPOINT), idf, new State(0, 0, 0, 0));
+    }
+
+    /**
+     * Continues from a checkpoint directory ({@code checkpoints/step-N}), or from the newest complete one
+     * when {@code checkpoint} is null ("latest"). With deterministic settings the parameters at any later step
+     * equal those of an uninterrupted run.
+     */
+    public TrainingResult resume(Path checkpoint) throws OrtException {
+        Path dir = checkpoint != null ? checkpoint : store.latest().orElseThrow(() -> new CheckpointException(
+                "no complete checkpoint in " + store.root() + " to resume from"));
+        CheckpointStore.verify(dir);
+        State state;
+        try {
+            state = JSON.treeToValue(JSON.readTree(dir.resolve(STATE_FILE).toFile()).get("state"), State.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
+        }
+        Path artifacts = config.output().resolve(ARTIFACTS);
+        if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
+            SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
+        }
+        return run(dir.resolve(ORT_CHECKPOINT), IdfStatistics.load(dir.resolve(IDF_FILE)), state);
+    }
+
+    private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, State start) throws OrtException {
+        Path artifacts = config.output().resolve(ARTIFACTS);
+        OrtEnvironment env = OrtRuntime.environment();
+        long begin = System.nanoTime();
+        int batch = config.batchSize();
+        int vocab = tokenizer.vocabularySize();
+        int context = tokenizer.contextLength();
+        int imageSize = model.vision().imageSize();
+        boolean superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
+        FloatBuffer clsTargets = ByteBuffer.allocateDirect(batch * vocab * Float.BYTES).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        LearningRateSchedule schedule = config.schedule();
+        float decay = model.adamW().weightDecay();
+        int k = config.accumulation();
+        long step = start.step();
+        long skipped = start.skipped();
+        int badInARow = 0;
+        double lastLoss = Double.NaN;
+        Path lastCheckpoint = null;
+        TrainingSession.Options options = new TrainingSession.Options(config.threads(), true, config.device());
+        try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
+                TrainingSession session = TrainingSession.open(ortCheckpoint,
+                        artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
+                        artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), options);
+                BatchLoader loader = BatchLoader.builder(data, new ImagePreprocessor(imageSize))
+                        .batchSize(batch).workers(2).prefetch(4).seed(config.seed()).shuffle(true).augment(true)
+                        .dropLast(true).epochs(Integer.MAX_VALUE).startAt(new Position(start.epoch(), start.index()))
+                        .longBuffer(SuperClipModel.INPUT_IDS, context)
+                        .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
+                        .build();
+                OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k})) {
+            listeners.forEach(l -> l.onStart(config, start.step()));
+            Position position = new Position(start.epoch(), start.index());
+            while (step < config.steps()) {
+                long stepStart = System.nanoTime();
+                double lr = schedule.at((int) step);
+                double loss = 0;
+                double clip = 0;
+                double cls = 0;
+                double scale = Double.NaN;
+                int samples = 0;
+                boolean finite = true;
+                for (int micro = 0; micro < k; micro++) {
+                    float decayStep = micro == k - 1 ? (float) (lr * decay) : 0f;
+                    try (Batch b = loader.next();
+                            OnnxTensor decayTensor = OnnxTensor.createTensor(env, new float[] {decayStep})) {
+                        int n = b.size();
+                        LongBuffer ids = rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context);
+                        Map<String, OnnxTensor> in = new HashMap<>();
+                        in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, rows(b.images(), n * 3 * imageSize * imageSize),
+                                new long[] {n, 3, imageSize, imageSize}));
+                        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, ids, new long[] {n, context}));
+                        if (superclip) {
+                            clsTargets.clear();
+                            idf.observe(targets.sparse(ids), clsTargets);
+                            in.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, rows(clsTargets, n * vocab),
+                                    new long[] {n, vocab}));
+                        }
+                        in.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, gradientScale);
+                        if (session.trainInputNames().contains(TrainingArtifacts.WEIGHT_DECAY_INPUT)) {
+                            in.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, decayTensor);
+                        }
+                        try (StepOutputs out = session.trainStep(in)) {
+                            float l = out.getFloat(TrainingArtifacts.LOSS);
+                            finite &= Float.isFinite(l);
+                            loss += l / k;
+                            clip += out.getFloat(SuperClipModel.CLIP_LOSS) / k;
+                            cls += superclip ? out.getFloat(SuperClipModel.CLS_LOSS) / k : Double.NaN;
+                            scale = out.getFloat(SuperClipModel.SCALE);
+                        } finally {
+                            for (Map.Entry<String, OnnxTensor> e : in.entrySet()) {
+                                if (e.getValue() != gradientScale && e.getValue() != decayTensor) {
+                                    e.getValue().close();
+                                }
+                            }
+                        }
+                        samples += n;
+                        position = b.nextPosition();
+                    }
+                }
+                step++;
+                if (finite) {
+                    session.setLearningRate((float) lr);
+                    session.optimizerStep();
+                    badInARow = 0;
+                    lastLoss = loss;
+                } else {
+                    skipped++;
+                    badInARow++;
+                    if (badInARow >= config.maxBadStepsInARow()) {
+                        throw new TrainingException("stopped at step " + step + " after " + badInARow
+                                + " non-finite losses in a row; last good checkpoint: "
+                                + store.latest().map(Path::toString).orElse("none"));
+                    }
+                }
+                session.lazyResetGrad();
+                double seconds = (System.nanoTime() - stepStart) / 1e9;
+                StepMetrics m = new StepMetrics(step, config.steps(), loss, clip, cls, scale, lr, samples / seconds,
+                        !finite, skipped);
+                if (step % config.logEvery() == 0 || step == config.steps() || !finite) {
+                    log.write(m);
+                }
+                listeners.forEach(l -> l.onStep(m));
+                boolean last = step == config.steps();
+                if (last || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
+                    lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped));
+                    if (validator != null && (step % validateEvery == 0 || last)) {
+                        validate(step, lastCheckpoint, log);
+                    }
+                }
+            }
+        } catch (OrtException e) {
+            throw new TrainingException("training failed at step " + (step + 1) + ": " + e.getMessage()
+                    + "; last good checkpoint: " + store.latest().map(Path::toString).orElse("none"), e);
+        }
+        TrainingResult result = new TrainingResult(step, (System.nanoTime() - begin) / 1e9, lastLoss, skipped,
+                lastCheckpoint != null ? lastCheckpoint : store.latest().orElse(null));
+        listeners.forEach(l -> l.onFinish(result));
+        return result;
+    }
+
+    private Path checkpoint(TrainingSession session, IdfStatistics idf, State state) {
+        Path written = store.write(state.step(), dir -> {
+            session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), true);
+            idf.save(dir.resolve(IDF_FILE));
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("state", state);
+            doc.put("model", JSON.readTree(model.toJson()));
+            doc.put("batch_size", config.batchSize());
+            doc.put("accumulation", config.accumulation());
+            doc.put("steps", config.steps());
+            doc.put("lr", config.learningRate());
+            doc.put("seed", config.seed());
+            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(STATE_FILE).toFile(), doc);
+        });
+        listeners.forEach(l -> l.onCheckpoint(state.step(), written));
+        return written;
+    }
+
+    private void validate(long step, Path checkpoint, MetricsLog log) {
+        Path encoders = config.output().resolve("validation-model");
+        try {
+            exportEncoders(checkpoint, encoders);
+            Map<String, Double> metrics = validator.validate(step, encoders);
+            log.writeValidation(step, metrics);
+            listeners.forEach(l -> l.onValidation(step, metrics));
+        } catch (Exception e) {
+            throw new TrainingException("validation at step " + step + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code image_encoder.onnx} and {@code text_encoder.onnx} from the newest checkpoint. */
+    public Path exportEncoders(Path dir) {
+        Path latest = store.latest().orElseThrow(() -> new CheckpointException("no checkpoint in " + store.root()));
+        return exportEncoders(latest, dir);
+    }
+
+    /** Writes the inference encoders of one checkpoint directory. */
+    public Path exportEncoders(Path checkpoint, Path dir) {
+        InferenceExport.write(dir, model, checkpoint.resolve(ORT_CHECKPOINT), Model.CLIP_TOKENIZER);
+        return dir;
+    }
+
+    private List<String> captions() {
+        List<String> out = new ArrayList<>(data.size());
+        for (int i = 0; i < data.size(); i++) {
+            out.add(data.read(i).caption());
+        }
+        return out;
+    }
+
+    /** A view of the first {@code count} elements of {@code buffer} (0 means all), independent of its position. */
+    private static LongBuffer rows(LongBuffer buffer, int count) {
+        LongBuffer d = buffer.duplicate();
+        d.clear();
+        if (count > 0) {
+            d.limit(count);
+        }
+        return d.slice();
+    }
+
+    private static FloatBuffer rows(FloatBuffer buffer, int count) {
+        FloatBuffer d = buffer.duplicate();
+        d.clear();
+        d.limit(count);
+        return d.slice();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
