@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Supplier;
 
 /**
  * Shared by the oracle comparisons: random weights, our outputs and gradients computed by a plain session of
@@ -74,46 +73,6 @@ public final class OracleParity {
             }
         }
         return results;
-    }
-
-    /**
-     * Calls the oracle until two consecutive results agree to 1e-9, at most {@code attempts} times. libtorch
-     * (through DJL 0.36) intermittently returns garbage (NaN or huge values) for the image tower's gradients
-     * of {@link TorchOracle#superclip}, in some calls only and more often once ONNX Runtime has run in the
-     * process; a correct float64 answer repeats, so two agreeing answers are taken as the real one.
-     */
-    public static TorchOracle.Result repeatable(Supplier<TorchOracle.Result> oracle, int attempts) {
-        TorchOracle.Result previous = oracle.get();
-        for (int i = 1; i < attempts; i++) {
-            TorchOracle.Result next = oracle.get();
-            if (sameResult(previous, next)) {
-                return next;
-            }
-            System.out.println("oracle: two calls disagreed; calling again");
-            previous = next;
-        }
-        throw new IllegalStateException("the oracle gave no repeatable answer in " + attempts + " calls");
-    }
-
-    /** Whether two results agree to 1e-9 (parallel float64 reductions may differ in the last bits). */
-    private static boolean sameResult(TorchOracle.Result a, TorchOracle.Result b) {
-        if (!close(a.total(), b.total())) {
-            return false;
-        }
-        for (String k : a.gradients().keySet()) {
-            OracleTensor x = a.gradients().get(k);
-            OracleTensor y = b.gradients().get(k);
-            for (int i = 0; i < x.size(); i++) {
-                if (!close(x.get(i), y.get(i))) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    private static boolean close(double x, double y) {
-        return Math.abs(x - y) <= 1e-9 * Math.max(Math.max(Math.abs(x), Math.abs(y)), 1e-3); // false for NaN
     }
 
     /**

@@ -74,7 +74,7 @@ public final class TorchOracle implements AutoCloseable {
         return differentiate(params, x, null, pass -> {
             NDArray h = pass.transformer("", pass.input, heads, causal, act);
             h = pass.layerNorm("ln_final.", h).mean(new int[] {1});
-            NDArray loss = softCrossEntropy(pass.linear("head.", h), pass.constant(targets));
+            NDArray loss = pass.softCrossEntropy(pass.linear("head.", h), pass.constant(targets));
             return new Losses(loss, null, loss);
         });
     }
@@ -94,19 +94,20 @@ public final class TorchOracle implements AutoCloseable {
             NDArray tokens = pass.visionTokens(pass.constant(images), cfg);
             long n = tokens.getShape().get(1);
             NDArray pooled = pass.averageTokens(tokens, 0, 1);
-            NDArray imageFeatures = normalize(pooled.matMul(pass.param("visual.proj")));
-            NDArray textFeatures = normalize(pass.textEmbedding(tokenIds, cfg));
+            NDArray imageFeatures = pass.normalize(pooled.matMul(pass.param("visual.proj")));
+            NDArray textFeatures = pass.normalize(pass.textEmbedding(tokenIds, cfg));
 
-            NDArray scale = pass.param("logit_scale").exp().minimum(MAX_LOGIT_SCALE);
+            NDArray scale = pass.param("logit_scale").exp().minimum(pass.scalar(MAX_LOGIT_SCALE));
             NDArray logits = imageFeatures.matMul(textFeatures.transpose()).mul(scale);
-            NDArray clip = hardCrossEntropy(logits).add(hardCrossEntropy(logits.transpose())).div(2);
+            NDArray clip = pass.hardCrossEntropy(logits).add(pass.hardCrossEntropy(logits.transpose()))
+                    .div(pass.scalar(2));
             if (cfg.loss() == LossKind.CLIP) {
                 return new Losses(clip, clip, null);
             }
             NDArray headIn = pass.averageTokens(tokens, 1, n);
             NDArray z = pass.linear("superclip_head.fc.", pass.layerNorm("superclip_head.norm.", headIn));
-            NDArray cls = softCrossEntropy(z, pass.constant(clsTargets));
-            return new Losses(clip.add(cls.mul(cfg.lambda())), clip, cls);
+            NDArray cls = pass.softCrossEntropy(z, pass.constant(clsTargets));
+            return new Losses(clip.add(cls.mul(pass.scalar(cfg.lambda()))), clip, cls);
         });
     }
 
@@ -173,8 +174,27 @@ public final class TorchOracle implements AutoCloseable {
             return constant(t.values(), t.shape());
         }
 
+        /**
+         * A constant in memory that libtorch owns. {@code NDManager.create} wraps a Java direct buffer without
+         * copying it ({@code torch::from_blob}); autograd keeps its own reference to the tensor but not to the
+         * buffer, which the garbage collector frees once its {@code NDArray} is unreachable or closed. So the
+         * wrapping array is cloned and closed at once, and no tensor of the graph ever aliases Java memory.
+         */
         NDArray constant(double[] values, long... shape) {
-            return sub.create(values, new Shape(shape)).toType(dtype, false);
+            try (NDArray wrapped = sub.create(values, new Shape(shape))) {
+                return wrapped.duplicate().toType(dtype, false);
+            }
+        }
+
+        /**
+         * A 0-d constant, for every arithmetic with a number. DJL's {@code NDArray.add/sub/mul/div/minimum(Number)}
+         * wrap the number as a Java-buffer tensor and close it right after the operation, while autograd saves
+         * it for the backward pass (the divisor of {@code div}, the factor of {@code mul}, both sides of
+         * {@code minimum}): the backward pass then read freed memory, NaN or ~1e306, whenever a garbage
+         * collection ran between the forward and the backward pass. Never use those overloads here.
+         */
+        NDArray scalar(double value) {
+            return constant(new double[] {value});
         }
 
         NDArray linear(String prefix, NDArray x) {
@@ -184,7 +204,7 @@ public final class TorchOracle implements AutoCloseable {
         NDArray layerNorm(String prefix, NDArray x) {
             NDArray centred = x.sub(x.mean(new int[] {-1}, true));
             NDArray variance = centred.square().mean(new int[] {-1}, true);
-            return centred.div(variance.add(LN_EPS).sqrt()).mul(param(prefix + "weight")).add(param(prefix + "bias"));
+            return centred.div(variance.add(scalar(LN_EPS)).sqrt()).mul(param(prefix + "weight")).add(param(prefix + "bias"));
         }
 
         /** Blocks {@code prefix + "resblocks.{i}."} for every i present in the parameters. */
@@ -217,7 +237,7 @@ public final class TorchOracle implements AutoCloseable {
             long hd = d / heads;
             NDArray qkv = x.matMul(param(p + "in_proj_weight").transpose()).add(param(p + "in_proj_bias"));
             NDList split = qkv.split(3, 2);
-            NDArray q = splitHeads(split.get(0), heads, hd).div(Math.sqrt(hd));
+            NDArray q = splitHeads(split.get(0), heads, hd).div(scalar(Math.sqrt(hd)));
             NDArray k = splitHeads(split.get(1), heads, hd);
             NDArray v = splitHeads(split.get(2), heads, hd);
             NDArray scores = q.matMul(k.swapAxes(2, 3));
@@ -282,6 +302,28 @@ public final class TorchOracle implements AutoCloseable {
             x = layerNorm("ln_final.", x);
             return squeezeRow(constant(eot, b, 1, l).matMul(x)).matMul(param("text_projection"));
         }
+
+        NDArray activate(Activation act, NDArray x) {
+            return switch (act) {
+                case GELU -> x.mul(x.div(scalar(Math.sqrt(2))).erf().add(scalar(1))).mul(scalar(0.5));
+                case QUICK_GELU -> x.div(x.mul(scalar(-1.702)).exp().add(scalar(1)));
+            };
+        }
+
+        NDArray normalize(NDArray x) {
+            return x.div(x.square().sum(new int[] {1}, true).sqrt());
+        }
+
+        /** {@code −mean_i Σ_c y_ic · log_softmax(z_i)_c}. */
+        NDArray softCrossEntropy(NDArray logits, NDArray targets) {
+            return logits.logSoftmax(1).mul(targets).sum().neg().div(scalar(logits.getShape().get(0)));
+        }
+
+        /** Cross-entropy of square logits against the labels {@code arange(B)}, mean reduction. */
+        NDArray hardCrossEntropy(NDArray logits) {
+            long b = logits.getShape().get(0);
+            return softCrossEntropy(logits, sub.eye((int) b, (int) b, 0, dtype));
+        }
     }
 
     private static NDArray splitHeads(NDArray x, int heads, long hd) {
@@ -289,33 +331,10 @@ public final class TorchOracle implements AutoCloseable {
         return x.reshape(s.get(0), s.get(1), heads, hd).transpose(0, 2, 1, 3);
     }
 
-    private static NDArray activate(Activation act, NDArray x) {
-        return switch (act) {
-            case GELU -> x.mul(x.div(Math.sqrt(2)).erf().add(1)).mul(0.5);
-            case QUICK_GELU -> x.div(x.mul(-1.702).exp().add(1));
-        };
-    }
-
     /** {@code [B,1,W]} to {@code [B,W]}. */
     private static NDArray squeezeRow(NDArray x) {
         Shape s = x.getShape();
         return x.reshape(s.get(0), s.get(2));
-    }
-
-    private static NDArray normalize(NDArray x) {
-        return x.div(x.square().sum(new int[] {1}, true).sqrt());
-    }
-
-    /** {@code −mean_i Σ_c y_ic · log_softmax(z_i)_c}. */
-    private static NDArray softCrossEntropy(NDArray logits, NDArray targets) {
-        return logits.logSoftmax(1).mul(targets).sum().neg().div(logits.getShape().get(0));
-    }
-
-    /** Cross-entropy of square logits against the labels {@code arange(B)}, mean reduction. */
-    private static NDArray hardCrossEntropy(NDArray logits) {
-        long b = logits.getShape().get(0);
-        NDArray eye = logits.getManager().eye((int) b).toType(logits.getDataType(), false);
-        return softCrossEntropy(logits, eye);
     }
 
     private static double scalar(NDArray a) {

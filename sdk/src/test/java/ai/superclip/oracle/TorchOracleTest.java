@@ -91,6 +91,38 @@ class TorchOracleTest {
                 r.total(), r.clip(), r.cls(), worst);
     }
 
+    /**
+     * Garbage collections while the oracle runs do not change its answer: no tensor that autograd saves for
+     * the backward pass may live in memory that Java frees (DJL wraps Java direct buffers without copying, and
+     * its {@code NDArray.mul/div(Number)} close such a wrapped scalar right after the forward operation).
+     */
+    @Test
+    void garbageCollectionsDoNotChangeTheAnswer() throws InterruptedException {
+        Tiny m = new Tiny(new Random(9));
+        Result quiet = oracle.superclip(m.params, m.images, m.ids, m.targets, m.cfg);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread collector = new Thread(() -> {
+            while (running.get()) {
+                System.gc();
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            for (int call = 0; call < 5; call++) {
+                Result r = oracle.superclip(m.params, m.images, m.ids, m.targets, m.cfg);
+                assertEquals(quiet.total(), r.total(), 1e-12);
+                for (Map.Entry<String, OracleTensor> e : quiet.gradients().entrySet()) {
+                    assertArrayEquals(e.getValue().values(), r.gradients().get(e.getKey()).values(), 1e-12,
+                            "call " + call + ": " + e.getKey());
+                }
+            }
+        } finally {
+            running.set(false);
+            collector.join();
+        }
+    }
+
     @Test
     void clipLossLeavesTheHeadOut() {
         Tiny m = new Tiny(new Random(4));
