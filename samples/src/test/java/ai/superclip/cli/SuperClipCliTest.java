@@ -1,0 +1,153 @@
+package ai.superclip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.superclip.data.Sample;
+import ai.superclip.data.SyntheticScenes;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Every subcommand on small real inputs, and the errors a user meets: wrong flag, missing file, bad CSV header. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SuperClipCliTest {
+    @TempDir
+    static Path dir;
+    static Path images;
+
+    /** What a command printed and returned. */
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cl = SuperClipCli.commandLine();
+        StringWriter err = new StringWriter();
+        StringWriter out = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(out, true));
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        try {
+            int code = cl.execute(args);
+            return new Run(code, out + stdout.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @BeforeAll
+    static void scenesOnDisk() throws Exception {
+        images = Files.createDirectories(dir.resolve("images"));
+        SyntheticScenes scenes = SyntheticScenes.builder().seed(5).count(6).build();
+        for (int i = 0; i < scenes.size(); i++) {
+            Sample s = scenes.read(i);
+            ImageIO.write(s.image(), "png", images.resolve("scene" + i + ".png").toFile());
+            Files.writeString(images.resolve("scene" + i + ".txt"), s.caption());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everySubcommandHasHelpWithDefaults() {
+        CommandLine cl = SuperClipCli.commandLine();
+        for (String sub : List.of("train", "export", "artifacts", "zeroshot", "retrieve", "data")) {
+            assertEquals(0, run(sub, "--help").code(), sub);
+            String usage = cl.getSubcommands().get(sub).getUsageMessage();
+            assertTrue(usage.startsWith("Usage: superclip " + sub), usage);
+        }
+        assertTrue(cl.getSubcommands().get("train").getUsageMessage().contains("Default: 64"), "defaults shown");
+    }
+
+    @Test
+    @Order(2)
+    void aWrongFlagIsAOneLineErrorAndExitTwo() {
+        Run r = run("train", "--no-such-flag");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--no-such-flag"), r.err());
+    }
+
+    @Test
+    @Order(3)
+    void artifactsAreWritten() {
+        Path out = dir.resolve("artifacts");
+        Run r = run("artifacts", "--model", "tiny", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(out.resolve("training_model.onnx")) && Files.exists(out.resolve("checkpoint")));
+        assertTrue(r.out().contains("head"), r.out());
+    }
+
+    @Test
+    @Order(4)
+    void trainExportThenClassifyAndRetrieve() {
+        Path run = dir.resolve("run");
+        Run t = run("train", "--steps", "2", "--batch-size", "8", "--synthetic-count", "64", "--threads", "2",
+                "--save-frequency", "1", "--out", run.toString(), "--quiet");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(Files.exists(run.resolve("model/image_encoder.onnx")), t.out());
+        Run resumed = run("train", "--steps", "3", "--batch-size", "8", "--synthetic-count", "64", "--threads", "2",
+                "--out", run.toString(), "--resume", "latest", "--quiet");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("trained 3 steps"), resumed.out());
+
+        Path exported = dir.resolve("exported");
+        Run e = run("export", "--run", run.toString(), "--out", exported.toString());
+        assertEquals(0, e.code(), e.err());
+        Run z = run("zeroshot", "--model-dir", exported.toString(), "--labels", "circle,square,star",
+                images.resolve("scene0.png").toString(), images.resolve("scene1.png").toString());
+        assertEquals(0, z.code(), z.err());
+        assertEquals(2, z.out().strip().lines().count(), z.out());
+        Run q = run("retrieve", "--model-dir", exported.toString(), "--images", images.toString(), "--text", "a red circle",
+                "--top-k", "3");
+        assertEquals(0, q.code(), q.err());
+        assertEquals(3, q.out().strip().lines().count(), q.out());
+        Run i = run("retrieve", "--model-dir", exported.toString(), "--images", images.toString(), "--image",
+                images.resolve("scene2.png").toString(), "--top-k", "2");
+        assertEquals(0, i.code(), i.err());
+    }
+
+    @Test
+    @Order(5)
+    void aMissingFileIsAOneLineError() {
+        Run r = run("zeroshot", "--model-dir", dir.resolve("nowhere").toString(), "--labels", "a,b",
+                images.resolve("scene0.png").toString());
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("nowhere"), r.err());
+    }
+
+    @Test
+    @Order(6)
+    void aBadCsvHeaderNamesTheColumn() throws Exception {
+        Path csv = dir.resolve("data.csv");
+        Files.writeString(csv, "path,text\nimages/scene0.png,a scene\n");
+        Run r = run("train", "--dataset-type", "csv", "--train-data", csv.toString(), "--steps", "1",
+                "--out", dir.resolve("csvrun").toString(), "--quiet");
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("filepath"), r.err());
+    }
+
+    @Test
+    @Order(7)
+    void dataListsTheDatasets() {
+        Run r = run("data");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("synthetic") && r.out().contains("fashion-mnist") && r.out().contains("emoji"));
+    }
+}
