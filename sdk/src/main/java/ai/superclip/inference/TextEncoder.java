@@ -40,12 +40,29 @@ public final class TextEncoder implements AutoCloseable {
             ids.clear();
             tokenizer.encodeBatch(chunk, ids);
             ids.flip();
-            try (OnnxTensor t = OnnxTensor.createTensor(env, ids, new long[] {chunk.size(), tokenizer.contextLength()});
-                    OrtSession.Result r = session.run(Map.of(INPUT, t))) {
-                out.addAll(List.of((float[][]) r.get(0).getValue()));
-            }
+            out.addAll(List.of(run(ids, chunk.size())));
         }
         return out.toArray(float[][]::new);
+    }
+
+    /** Embeds {@code count} rows of already tokenised ids [count, context] from {@code ids}' position. */
+    public synchronized float[][] encodeIds(LongBuffer ids, int count) throws OrtException {
+        int context = tokenizer.contextLength();
+        List<float[]> out = new ArrayList<>(count);
+        for (int from = 0; from < count; from += maxBatch) {
+            int n = Math.min(maxBatch, count - from);
+            LongBuffer chunk = ids.duplicate();
+            chunk.position(ids.position() + from * context).limit(ids.position() + (from + n) * context);
+            out.addAll(List.of(run(chunk.slice(), n)));
+        }
+        return out.toArray(float[][]::new);
+    }
+
+    private float[][] run(LongBuffer rows, int n) throws OrtException {
+        try (OnnxTensor t = OnnxTensor.createTensor(env, rows, new long[] {n, tokenizer.contextLength()});
+                OrtSession.Result r = session.run(Map.of(INPUT, t))) {
+            return (float[][]) r.get(0).getValue();
+        }
     }
 
     /** Embeds one caption. */

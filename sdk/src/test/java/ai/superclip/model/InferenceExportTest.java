@@ -9,6 +9,7 @@ import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.graph.ModelSpec;
+import ai.superclip.inference.Model;
 import ai.superclip.graph.Value;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.StepOutputs;
@@ -75,6 +76,30 @@ class InferenceExportTest {
             System.out.printf("%s: stock runtime vs eval graph, max |diff| %.1e%n", output, worst);
             assertTrue(worst < 1e-5, output + " differs by " + worst);
         }
+        // The same files through the SDK's inference API.
+        try (Model model = Model.load(fixture)) {
+            float[][] images = model.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), BATCH);
+            assertClose(reference.get(SuperClipModel.IMAGE_EMBEDS), images, "ImageEncoder");
+            float[][] texts = textEmbeddings(model, batch);
+            assertClose(reference.get(SuperClipModel.TEXT_EMBEDS), texts, "TextEncoder");
+        }
+    }
+
+    /** The captions' token ids go through the encoder's session as they are (the test batch has no text). */
+    private static float[][] textEmbeddings(Model model, TestBatch batch) throws Exception {
+        return model.textEncoder().encodeIds(java.nio.LongBuffer.wrap(batch.ids()), BATCH);
+    }
+
+    private static void assertClose(float[] expected, float[][] actual, String what) {
+        double worst = 0;
+        int width = actual[0].length;
+        for (int r = 0; r < actual.length; r++) {
+            for (int i = 0; i < width; i++) {
+                worst = Math.max(worst, Math.abs(expected[r * width + i] - actual[r][i]));
+            }
+        }
+        System.out.printf("%s vs eval graph, max |diff| %.1e%n", what, worst);
+        assertTrue(worst < 1e-5, what + " differs by " + worst);
     }
 
     /** Writes artifacts, takes two optimizer steps, saves the weights; returns the eval model's loss on the batch. */
