@@ -1,5 +1,6 @@
 package ai.superclip.eval;
 
+import ai.superclip.inference.Embeddings;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;

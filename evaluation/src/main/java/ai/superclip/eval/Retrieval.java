@@ -1,5 +1,6 @@
 package ai.superclip.eval;
 
+import ai.superclip.inference.Embeddings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

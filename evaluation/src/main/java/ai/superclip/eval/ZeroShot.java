@@ -1,51 +1,44 @@
 package ai.superclip.eval;
 
+import ai.onnxruntime.OrtException;
+import ai.superclip.inference.Embeddings;
+import ai.superclip.inference.TextEmbedder;
+import ai.superclip.inference.ZeroShotClassifier;
 import java.util.List;
 
 /**
- * Zero-shot classification by the OpenCLIP / CLIP_benchmark protocol: a class's weight is the
- * re-normalised mean of its L2-normalised template embeddings, and logits are {@code 100 · f · Wᵀ} with
- * L2-normalised image embeddings f.
+ * Zero-shot classification by the OpenCLIP / CLIP_benchmark protocol: a class's weight is the re-normalised
+ * mean of its L2-normalised prompt embeddings, and logits are {@code 100 · f · Wᵀ} with L2-normalised image
+ * embeddings f. The weights come from the SDK's {@link ZeroShotClassifier#prototypes}, so the benchmarks and
+ * the SDK's classifier share one implementation.
  */
 public final class ZeroShot {
 
     /** CLIP's fixed logit scale at evaluation time. */
-    public static final double LOGIT_SCALE = 100.0;
+    public static final double LOGIT_SCALE = ZeroShotClassifier.SCALE;
 
     private ZeroShot() {
     }
 
     /**
-     * Builds the classifier weight matrix {@code [C, E]}. For each class, in order, the embedder is called once
-     * with that class's filled templates ({@link TemplateSet#fill}); each embedding is L2-normalised, the
-     * normalised embeddings are averaged and the mean is L2-normalised again.
+     * The classifier weight matrix {@code [C, E]} for class names filled into templates
+     * ({@link TemplateSet#fill}); see {@link ZeroShotClassifier#prototypes(TextEmbedder, List, List)}.
      *
      * @throws IllegalArgumentException if the embedder returns the wrong number of rows, rows of unequal
      *     length, or a vector (single or mean) that cannot be normalised
      */
-    public static float[][] classifierWeights(List<String> classNames, TemplateSet templates, TextEmbedder embedder) {
-        float[][] weights = new float[classNames.size()][];
-        for (int c = 0; c < classNames.size(); c++) {
-            List<String> texts = templates.fill(classNames.get(c));
-            float[][] embedded = embedder.embed(texts);
-            if (embedded.length != texts.size()) {
-                throw new IllegalArgumentException("embedder returned " + embedded.length + " rows for "
-                        + texts.size() + " texts");
-            }
-            double[] mean = new double[embedded[0].length];
-            for (double[] row : Embeddings.normalizedRows(embedded)) {
-                for (int i = 0; i < mean.length; i++) {
-                    mean[i] += row[i] / texts.size();
-                }
-            }
-            Embeddings.normalize(mean, "mean template embedding of class '" + classNames.get(c) + "'");
-            weights[c] = toFloat(mean);
-            if (c > 0 && weights[c].length != weights[0].length) {
-                throw new IllegalArgumentException("class " + c + " has embedding size " + weights[c].length
-                        + ", class 0 has " + weights[0].length);
-            }
-        }
-        return weights;
+    public static float[][] classifierWeights(List<String> classNames, TemplateSet templates, TextEmbedder embedder)
+            throws OrtException {
+        return ZeroShotClassifier.prototypes(embedder, classNames, templates.templates());
+    }
+
+    /**
+     * The classifier weight matrix {@code [C, E]} from explicit prompts per class, e.g. several in-domain
+     * captions per class (prompt ensembling); see {@link ZeroShotClassifier#prototypes(TextEmbedder, List)}.
+     */
+    public static float[][] classifierWeights(List<List<String>> promptsPerClass, TextEmbedder embedder)
+            throws OrtException {
+        return ZeroShotClassifier.prototypes(embedder, promptsPerClass);
     }
 
     /**
@@ -68,14 +61,6 @@ public final class ZeroShot {
             logits[c] = LOGIT_SCALE * Embeddings.dot(image, weights[c]);
         }
         return logits;
-    }
-
-    private static float[] toFloat(double[] v) {
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) v[i];
-        }
-        return out;
     }
 
     private static double[][] toDouble(float[][] m) {

@@ -1,5 +1,6 @@
 package ai.superclip.eval;
 
+import ai.superclip.inference.Embeddings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

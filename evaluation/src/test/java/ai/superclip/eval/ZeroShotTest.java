@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.superclip.inference.Embeddings;
+import ai.superclip.inference.TextEmbedder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,18 +30,18 @@ class ZeroShotTest {
     };
 
     @Test
-    void weightsAreRenormalisedMeansOfNormalisedTemplateEmbeddings() {
+    void weightsAreRenormalisedMeansOfNormalisedTemplateEmbeddings() throws Exception {
         float[][] w = ZeroShot.classifierWeights(List.of("cat", "dog"), TEMPLATES, fake);
 
-        assertEquals(List.of(List.of("a cat.", "the cat!"), List.of("a dog.", "the dog!")), calls,
-                "one embedder call per class, templates in order");
+        assertEquals(List.of(List.of("a cat.", "the cat!", "a dog.", "the dog!")), calls,
+                "one embedder call, class by class, templates in order");
         double r = Math.sqrt(0.5); // |(0.3, 0.4, 0.5)|
         assertArrayEquals(new float[] {(float) (0.3 / r), (float) (0.4 / r), (float) (0.5 / r)}, w[0], 1e-6f);
         assertArrayEquals(new float[] {(float) r, (float) r, 0}, w[1], 1e-6f);
     }
 
     @Test
-    void evaluateClassifiesByCosineWithTheWeights() {
+    void evaluateClassifiesByCosineWithTheWeights() throws Exception {
         float[][] w = ZeroShot.classifierWeights(List.of("cat", "dog"), TEMPLATES, fake);
         float[][] images = {
                 {0, 0, 5},    // cos with cat 0.707, dog 0  -> cat
@@ -50,6 +52,27 @@ class ZeroShotTest {
         assertEquals(2.0 / 3, m.top1(), 1e-15);
         assertArrayEquals(new int[][] {{1, 0}, {1, 1}}, m.confusion());
         assertEquals((1.0 + 0.5) / 2, m.meanPerClassRecall(), 1e-15);
+    }
+
+    @Test
+    void explicitPromptsPerClassGiveTheSameWeightsAsFilledTemplates() throws Exception {
+        float[][] fromTemplates = ZeroShot.classifierWeights(List.of("cat", "dog"), TEMPLATES, fake);
+        float[][] explicit = ZeroShot.classifierWeights(
+                List.of(List.of("a cat.", "the cat!"), List.of("a dog.", "the dog!")), fake);
+        assertArrayEquals(fromTemplates, explicit);
+        float[][] single = ZeroShot.classifierWeights(List.of(List.of("a cat."), List.of("the dog!")), fake);
+        assertArrayEquals(new float[] {0.6f, 0.8f, 0}, single[0], 1e-6f);
+        assertArrayEquals(new float[] {0, 1, 0}, single[1], 1e-6f);
+    }
+
+    @Test
+    void rejectsDegenerateInputs() {
+        assertThrows(IllegalArgumentException.class, () -> ZeroShot.classifierWeights(List.of(), fake));
+        assertThrows(IllegalArgumentException.class,
+                () -> ZeroShot.classifierWeights(List.of(List.of("a cat."), List.of()), fake));
+        TextEmbedder zero = texts -> new float[texts.size()][3];
+        assertThrows(IllegalArgumentException.class,
+                () -> ZeroShot.classifierWeights(List.of("cat"), TEMPLATES, zero));
     }
 
     @Test

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code superclip} command line: train, evaluate, export and serve SuperCLIP models. */
 @Command(name = "superclip", mixinStandardHelpOptions = true, version = "superclip 0.1.0",
         description = "Train and serve SuperCLIP (CLIP + token classification) models on the JVM with ONNX Runtime.",
-        subcommands = {TrainCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class,
-            ArtifactsCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class,
+            ArtifactsCommand.class, DataCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class SuperClipCli {
 
     public static void main(String[] args) {
@@ -24,6 +24,7 @@ public final class SuperClipCli {
     /** The configured command line: one-line errors, defaults shown in every help. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new SuperClipCli());
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // --on-bad-sample skip|fail as documented
         cl.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("superclip: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandName() + " --help')");

@@ -10,6 +10,7 @@ import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -207,21 +208,125 @@ public final class SyntheticScenes implements ImageTextDataset {
         return attributes;
     }
 
+    /** The caption of sample {@code index} in this dataset's style (short or long, see {@link Builder#longCaptions}). */
+    public String caption(int index) {
+        return caption(scene(random(index)), longCaptions);
+    }
+
     /** The short caption of sample {@code index}, e.g. "two red circles". */
     public String shortCaption(int index) {
-        Scene scene = scene(random(index));
-        if (scene.isPair()) {
-            return "a " + name(scene.first(), false) + " " + RELATIONS.get(scene.relation()) + " a "
-                    + name(scene.second(), false);
-        }
-        Thing t = scene.first();
-        return NUMBER_WORDS.get(scene.count() - 1) + " " + COLORS.get(t.color()) + " "
-                + (scene.count() == 1 ? SHAPES : PLURAL_SHAPES).get(t.shape());
+        return caption(scene(random(index)), false);
     }
 
     /** The long caption of sample {@code index}, naming every attribute. */
     public String longCaption(int index) {
+        return caption(scene(random(index)), true);
+    }
+
+    /**
+     * The caption of pair scene {@code index} with its two objects exchanged, in this dataset's style: for
+     * "a red circle left of a blue square" it is "a blue square left of a red circle". The relation and the
+     * background stay; the two objects always differ in shape or colour, so the swap is a different caption.
+     *
+     * @throws IllegalArgumentException if sample {@code index} is a single-object scene
+     */
+    public String swappedCaption(int index) {
         Scene scene = scene(random(index));
+        if (!scene.isPair()) {
+            throw new IllegalArgumentException(id(index) + " is a single-object scene; only pair scenes can be swapped");
+        }
+        Scene swapped = new Scene(scene.second(), scene.first(), scene.relation(), scene.position(), scene.count(),
+                scene.background());
+        return caption(swapped, longCaptions);
+    }
+
+    /** Whether this dataset's captions are the long ones. */
+    public boolean longCaptions() {
+        return longCaptions;
+    }
+
+    /** The dataset's seed. */
+    public long seed() {
+        return seed;
+    }
+
+    /** The split whose scenes this dataset generates. */
+    public Split split() {
+        return split;
+    }
+
+    /**
+     * The single-scene attributes a caption style names: short captions name {@code shape, color, count};
+     * long captions also {@code size, texture, position, background}.
+     */
+    public static List<String> describedAttributes(boolean longStyle) {
+        return longStyle ? List.of("shape", "color", "count", "size", "texture", "position", "background")
+                : List.of("shape", "color", "count");
+    }
+
+    /**
+     * {@code n} captions of single-object scenes in this dataset's caption style with {@code attribute} fixed
+     * to {@code value} and every other attribute drawn at random; see
+     * {@link #promptsWith(String, String, int, long, boolean)}.
+     */
+    public List<String> promptsWith(String attribute, String value, int n, long promptSeed) {
+        return promptsWith(attribute, value, n, promptSeed, longCaptions);
+    }
+
+    /**
+     * {@code n} captions of single-object scenes, in the short or long training style, with {@code attribute}
+     * fixed to {@code value} and the other attributes drawn uniformly (as the dataset draws them), e.g. for
+     * color = red: "two red stars", "a red square", …. Prompt {@code j} draws its other attributes from
+     * {@code (promptSeed, j)} alone, so the prompts of two values of one attribute differ only in that
+     * attribute (common random numbers): a zero-shot classifier built from them compares like with like.
+     * A style that does not name the attribute ({@link #describedAttributes}) gives the same prompts for
+     * every value.
+     *
+     * @param attribute one of {@code shape, color, size, texture, position, count, background}
+     * @param value one of {@link #values(String) values(attribute)}
+     * @throws IllegalArgumentException for an unknown attribute or value, or {@code n < 1}
+     */
+    public static List<String> promptsWith(String attribute, String value, int n, long promptSeed, boolean longStyle) {
+        int v = values(attribute).indexOf(value);
+        if (v < 0 || attribute.matches(".*[12]$") || attribute.equals("relation") || attribute.equals("kind")) {
+            throw new IllegalArgumentException("no single-scene attribute '" + attribute + "' with value '" + value
+                    + "'");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("need at least one prompt, got " + n);
+        }
+        List<String> prompts = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) {
+            SplittableRandom random = new SplittableRandom(Hashing.mix(promptSeed, j));
+            Thing t = thing(random);
+            int position = random.nextInt(POSITIONS.size());
+            int count = 1 + random.nextInt(3);
+            int background = random.nextInt(BACKGROUNDS.size());
+            switch (attribute) {
+                case "shape" -> t = new Thing(v, t.color(), t.size(), t.texture());
+                case "color" -> t = new Thing(t.shape(), v, t.size(), t.texture());
+                case "size" -> t = new Thing(t.shape(), t.color(), v, t.texture());
+                case "texture" -> t = new Thing(t.shape(), t.color(), t.size(), v);
+                case "position" -> position = v;
+                case "count" -> count = v + 1;
+                case "background" -> background = v;
+                default -> throw new IllegalArgumentException("unknown attribute '" + attribute + "'");
+            }
+            prompts.add(caption(new Scene(t, null, 0, position, count, background), longStyle));
+        }
+        return prompts;
+    }
+
+    private static String caption(Scene scene, boolean longStyle) {
+        if (!longStyle) {
+            if (scene.isPair()) {
+                return "a " + name(scene.first(), false) + " " + RELATIONS.get(scene.relation()) + " a "
+                        + name(scene.second(), false);
+            }
+            Thing t = scene.first();
+            return NUMBER_WORDS.get(scene.count() - 1) + " " + COLORS.get(t.color()) + " "
+                    + (scene.count() == 1 ? SHAPES : PLURAL_SHAPES).get(t.shape());
+        }
         String background = " a " + BACKGROUNDS.get(scene.background()) + " background.";
         if (scene.isPair()) {
             return "a photo of a " + name(scene.first(), true) + " " + RELATION_PHRASES.get(scene.relation()) + " a "
@@ -239,7 +344,7 @@ public final class SyntheticScenes implements ImageTextDataset {
         Map<String, String> attributes = attributes(index);
         String value = attributes.get(labelAttribute);
         int label = value == null ? Sample.NO_LABEL : values(labelAttribute).indexOf(value);
-        return new Sample(id(index), render(index), longCaptions ? longCaption(index) : shortCaption(index), label,
+        return new Sample(id(index), render(index), caption(index), label,
                 attributes);
     }
 

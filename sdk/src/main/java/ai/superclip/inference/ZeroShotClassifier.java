@@ -5,13 +5,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Zero-shot classification by the CLIP protocol: each class's prototype is the normalised mean of the
- * normalised embeddings of its name filled into every template; an image's scores are 100 · cosine to each
- * prototype, and its classes are ranked by score.
+ * Zero-shot classification by the CLIP protocol (OpenCLIP / CLIP_benchmark): each class's prototype is the
+ * re-normalised mean of the L2-normalised embeddings of its prompts (its name filled into every template, or
+ * an explicit list of prompts per class), computed in double precision; an image's scores are
+ * {@code 100 · cosine} to each prototype, and its classes are ranked by score.
+ *
+ * <p>The evaluation module's {@code ZeroShot} builds its classifier weights with {@link #prototypes}, so the
+ * SDK and the benchmarks share one implementation.
  */
 public final class ZeroShotClassifier {
     /** The logit scale of the protocol (scores are 100 · cosine). */
     public static final float SCALE = 100f;
+    /** The placeholder a template's class name replaces. */
+    public static final String PLACEHOLDER = "{}";
 
     private final List<String> classNames;
     private final float[][] prototypes;
@@ -31,28 +37,82 @@ public final class ZeroShotClassifier {
         return new ZeroShotClassifier(classNames, prototypes(text::encode, classNames, templates));
     }
 
-    /** Embeds a batch of texts (a {@link TextEncoder} or any other text tower). */
-    @FunctionalInterface
-    public interface TextEmbedder {
-        float[][] embed(List<String> texts) throws OrtException;
+    /**
+     * Builds the class prototypes from explicit prompts: {@code promptsPerClass.get(c)} are the texts averaged
+     * into class c's prototype (e.g. several in-domain captions per class).
+     */
+    public static ZeroShotClassifier build(TextEmbedder text, List<String> classNames,
+                                           List<List<String>> promptsPerClass) throws OrtException {
+        if (classNames.size() != promptsPerClass.size()) {
+            throw new IllegalArgumentException(classNames.size() + " class names but prompts for "
+                    + promptsPerClass.size() + " classes");
+        }
+        return new ZeroShotClassifier(classNames, prototypes(text, promptsPerClass));
     }
 
-    /** The class prototypes [C, E] for {@code classNames} × {@code templates}. */
+    /**
+     * The class prototypes {@code [C, E]} for {@code classNames} × {@code templates}: every template with
+     * {@code {}} replaced by the class name, in template order, then {@link #prototypes(TextEmbedder, List)}.
+     *
+     * @throws IllegalArgumentException if there are no class names or templates
+     */
     public static float[][] prototypes(TextEmbedder text, List<String> classNames, List<String> templates)
             throws OrtException {
         if (classNames.isEmpty() || templates.isEmpty()) {
             throw new IllegalArgumentException("zero-shot classification needs class names and templates");
         }
-        List<String> prompts = new ArrayList<>();
+        List<List<String>> prompts = new ArrayList<>();
         for (String name : classNames) {
+            List<String> filled = new ArrayList<>(templates.size());
             for (String t : templates) {
-                prompts.add(t.replace("{}", name));
+                filled.add(t.replace(PLACEHOLDER, name));
             }
+            prompts.add(filled);
         }
-        float[][] all = text.embed(prompts);
-        float[][] out = new float[classNames.size()][];
+        return prototypes(text, prompts);
+    }
+
+    /**
+     * The class prototypes {@code [C, E]} from explicit prompts per class. All prompts are embedded in one
+     * call, class by class in order; each embedding is L2-normalised, a class's normalised embeddings are
+     * averaged and the mean is L2-normalised again (double precision throughout).
+     *
+     * @throws IllegalArgumentException if there are no classes, a class has no prompts, the embedder returns
+     *     the wrong number of rows or rows of unequal width, or a vector (single or mean) cannot be normalised
+     */
+    public static float[][] prototypes(TextEmbedder text, List<List<String>> promptsPerClass) throws OrtException {
+        if (promptsPerClass.isEmpty()) {
+            throw new IllegalArgumentException("zero-shot classification needs at least one class");
+        }
+        List<String> all = new ArrayList<>();
+        for (int c = 0; c < promptsPerClass.size(); c++) {
+            if (promptsPerClass.get(c).isEmpty()) {
+                throw new IllegalArgumentException("class " + c + " has no prompts");
+            }
+            all.addAll(promptsPerClass.get(c));
+        }
+        float[][] embedded = text.embed(all);
+        if (embedded.length != all.size()) {
+            throw new IllegalArgumentException("embedder returned " + embedded.length + " rows for " + all.size()
+                    + " texts");
+        }
+        double[][] normalised = Embeddings.normalizedRows(embedded);
+        float[][] out = new float[promptsPerClass.size()][];
+        int row = 0;
         for (int c = 0; c < out.length; c++) {
-            out[c] = Embeddings.normalizedMean(List.of(all).subList(c * templates.size(), (c + 1) * templates.size()));
+            int n = promptsPerClass.get(c).size();
+            double[] mean = new double[normalised[0].length];
+            for (int k = 0; k < n; k++, row++) {
+                for (int i = 0; i < mean.length; i++) {
+                    mean[i] += normalised[row][i] / n;
+                }
+            }
+            Embeddings.normalize(mean, "mean prompt embedding of class " + c + " ('" + promptsPerClass.get(c).get(0)
+                    + "', …)");
+            out[c] = new float[mean.length];
+            for (int i = 0; i < mean.length; i++) {
+                out[c][i] = (float) mean[i];
+            }
         }
         return out;
     }

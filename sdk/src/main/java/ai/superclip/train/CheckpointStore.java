@@ -74,7 +74,7 @@ public final class CheckpointStore {
             writeManifest(tmp);
             syncDirectory(tmp);
             if (Files.exists(target)) {
-                deleteRecursively(target);
+                discard(target);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -169,7 +169,7 @@ public final class CheckpointStore {
         for (Path p : candidates()) {
             int rank = good.indexOf(p);
             if (rank < 0 || rank >= keep) { // older than the newest `keep`, or damaged
-                deleteQuietly(p);
+                discard(p);
             }
         }
         try (DirectoryStream<Path> s = Files.newDirectoryStream(root, ".tmp-*")) {
@@ -179,6 +179,20 @@ public final class CheckpointStore {
         } catch (IOException ignored) {
             // nothing to clean
         }
+    }
+
+    /**
+     * Removes a checkpoint directory by first renaming it to a temporary name, so that a crash while its files are
+     * being deleted never leaves a half-deleted {@code step-N} directory behind.
+     */
+    private void discard(Path p) {
+        Path doomed = root.resolve(".tmp-discard-" + p.getFileName() + "-" + UUID.randomUUID());
+        try {
+            Files.move(p, doomed, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            doomed = p;
+        }
+        deleteQuietly(doomed);
     }
 
     private static void writeManifest(Path dir) throws IOException {

@@ -3,6 +3,8 @@ package ai.superclip.train;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.superclip.artifacts.NamedArray;
+import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.data.Batch;
 import ai.superclip.data.BatchLoader;
@@ -19,6 +21,7 @@ import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.ClipTokenizer;
 import ai.superclip.tokenization.IdfStatistics;
 import ai.superclip.tokenization.TokenTargets;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +46,9 @@ import java.util.Map;
  * the token ids and the IDF-weighted token targets (the online IDF statistics updated with the batch first),
  * runs forward and backward for each of the {@code accumulation} micro-batches, sets the scheduled learning
  * rate and steps AdamW. A step whose loss is not finite is skipped (its gradients dropped) and counted; too
- * many in a row stop the run with a message naming the step and the last good checkpoint.
+ * many in a row stop the run with a message naming the step and the last good checkpoint. A non-finite
+ * gradient behind a finite loss is not seen at the step; it is caught when the next checkpoint is written:
+ * a checkpoint whose parameters are not all finite is refused (it would never be a good one to resume from).
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder("tiny").steps(300).output(Path.of("runs/tiny")).build();
@@ -60,11 +66,19 @@ public final class Trainer implements AutoCloseable {
     static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Checkpoints up to this size are checked for non-finite parameters before they are made complete. */
+    static final long FINITE_CHECK_MAX_BYTES = 1L << 30;
 
     /** Evaluates exported encoders during training; returns metrics by name. */
     @FunctionalInterface
     public interface Validator {
         Map<String, Double> validate(long step, Path encoders) throws Exception;
+    }
+
+    /** Sees (and may alter) each micro-batch before it is fed; a test hook for fault injection. */
+    @FunctionalInterface
+    interface BatchHook {
+        void accept(long step, int micro, Batch batch);
     }
 
     /** Where a run stands, saved with every checkpoint. */
@@ -80,6 +94,7 @@ public final class Trainer implements AutoCloseable {
     private final List<TrainingListener> listeners = new ArrayList<>();
     private Validator validator;
     private int validateEvery;
+    private BatchHook batchHook;
 
     private Trainer(TrainingConfig config, ImageTextDataset data) {
         this.config = config;
@@ -111,6 +126,12 @@ public final class Trainer implements AutoCloseable {
         }
         this.validateEvery = everySteps;
         this.validator = validator;
+        return this;
+    }
+
+    /** Test hook: called with every micro-batch after loading, before its tensors are created. */
+    Trainer batchHook(BatchHook hook) {
+        this.batchHook = hook;
         return this;
     }
 
@@ -154,6 +175,7 @@ public final class Trainer implements AutoCloseable {
         } catch (IOException | IllegalArgumentException e) {
             throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
         }
+        requireSameModel(dir);
         Path artifacts = config.output().resolve(ARTIFACTS);
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
             SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
@@ -207,6 +229,9 @@ public final class Trainer implements AutoCloseable {
                     float decayStep = micro == k - 1 ? (float) (lr * decay) : 0f;
                     try (Batch b = loader.next();
                             OnnxTensor decayTensor = OnnxTensor.createTensor(env, new float[] {decayStep})) {
+                        if (batchHook != null) {
+                            batchHook.accept(step + 1, micro, b);
+                        }
                         int n = b.size();
                         LongBuffer ids = rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context);
                         Map<String, OnnxTensor> in = new HashMap<>();
@@ -285,6 +310,7 @@ public final class Trainer implements AutoCloseable {
     private Path checkpoint(TrainingSession session, IdfStatistics idf, State state) {
         Path written = store.write(state.step(), dir -> {
             session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), true);
+            requireFiniteParameters(dir.resolve(ORT_CHECKPOINT), state.step());
             idf.save(dir.resolve(IDF_FILE));
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", state);
@@ -298,6 +324,68 @@ public final class Trainer implements AutoCloseable {
         });
         listeners.forEach(l -> l.onCheckpoint(state.step(), written));
         return written;
+    }
+
+    /**
+     * Refuses a checkpoint whose parameters are not all finite: a non-finite gradient or update behind a finite
+     * loss (which the per-step loss check cannot see) would otherwise be saved as a "good" checkpoint. Costs one
+     * read of the checkpoint file (about what hashing it for the manifest costs) and transiently twice its size in
+     * heap, so it is skipped above {@link #FINITE_CHECK_MAX_BYTES}.
+     */
+    private void requireFiniteParameters(Path ortCheckpoint, long step) throws IOException {
+        if (Files.size(ortCheckpoint) > FINITE_CHECK_MAX_BYTES) {
+            return; // bounded memory: larger checkpoints rely on the per-step loss check alone
+        }
+        OrtCheckpoint saved = OrtCheckpoint.read(ortCheckpoint);
+        for (List<NamedArray> group : List.of(saved.trainable(), saved.frozen())) {
+            for (NamedArray p : group) {
+                for (float v : p.values()) {
+                    if (!Float.isFinite(v)) {
+                        throw new TrainingException("parameter " + p.name() + " is not finite at step " + step
+                                + " (a non-finite gradient or update with a finite loss); checkpoint refused");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Fails naming the first setting where the checkpoint's recorded model differs from this run's. */
+    private void requireSameModel(Path dir) {
+        JsonNode saved;
+        JsonNode ours;
+        try {
+            saved = JSON.readTree(dir.resolve(STATE_FILE).toFile()).get("model");
+            ours = JSON.readTree(model.toJson());
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
+        }
+        if (saved == null) {
+            return; // written before the model was recorded
+        }
+        String difference = difference("", saved, ours);
+        if (difference != null) {
+            throw new CheckpointException("cannot resume from " + dir + ": the checkpoint's model differs from this run's in "
+                    + difference);
+        }
+    }
+
+    private static String difference(String path, JsonNode saved, JsonNode ours) {
+        if (saved.isObject() && ours.isObject()) {
+            for (Iterator<String> it = ours.fieldNames(); it.hasNext();) {
+                String name = it.next();
+                JsonNode s = saved.get(name);
+                if (s == null) {
+                    return path + name + " (absent from the checkpoint)";
+                }
+                String d = difference(path + name + ".", s, ours.get(name));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        boolean same = saved.isNumber() && ours.isNumber() ? saved.asDouble() == ours.asDouble() : saved.equals(ours);
+        return same ? null : path.substring(0, path.length() - 1) + ": checkpoint " + saved + ", this run " + ours;
     }
 
     private void validate(long step, Path checkpoint, MetricsLog log) {

@@ -2,10 +2,12 @@ package ai.superclip.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -84,5 +86,74 @@ class SyntheticScenesTest {
         Sample s = byColor.read(7);
         assertEquals(SyntheticScenes.COLORS.indexOf(s.attributes().get("color")), s.label());
         assertEquals(byColor.longCaption(7), s.caption());
+    }
+
+    @Test
+    void promptsFixOneAttributeAndDrawTheOthersInTheTrainingStyle() {
+        List<String> red = SyntheticScenes.promptsWith("color", "red", 12, 5, false);
+        List<String> blue = SyntheticScenes.promptsWith("color", "blue", 12, 5, false);
+        assertEquals(red, SyntheticScenes.promptsWith("color", "red", 12, 5, false), "seeded");
+        assertEquals(12, red.size());
+        Set<String> shapesSeen = new HashSet<>();
+        for (int j = 0; j < red.size(); j++) {
+            assertTrue(red.get(j).matches("(a|two|three) red \\w+"), red.get(j));
+            assertEquals(red.get(j).replace(" red ", " blue "), blue.get(j), "only the fixed attribute differs");
+            shapesSeen.add(red.get(j).split(" ")[2]);
+        }
+        assertTrue(shapesSeen.size() > 1, "the other attributes vary: " + red);
+
+        List<String> small = SyntheticScenes.promptsWith("size", "small", 6, 1, true);
+        List<String> large = SyntheticScenes.promptsWith("size", "large", 6, 1, true);
+        for (int j = 0; j < small.size(); j++) {
+            assertTrue(small.get(j).startsWith("a photo of ") && small.get(j).contains(" small ")
+                    && small.get(j).endsWith("background."), small.get(j));
+            assertEquals(small.get(j).replace(" small ", " large "), large.get(j));
+        }
+        for (String p : SyntheticScenes.promptsWith("count", "3", 5, 2, true)) {
+            assertTrue(p.startsWith("a photo of three "), p);
+        }
+        for (String p : SyntheticScenes.promptsWith("position", "left", 5, 2, true)) {
+            assertTrue(p.contains(" on the left side of a "), p);
+        }
+        assertEquals(SyntheticScenes.promptsWith("size", "small", 6, 1, false),
+                SyntheticScenes.promptsWith("size", "large", 6, 1, false), "short captions do not name the size");
+        assertTrue(SyntheticScenes.describedAttributes(true).containsAll(SyntheticScenes.describedAttributes(false)));
+        assertEquals(List.of("shape", "color", "count"), SyntheticScenes.describedAttributes(false));
+        assertEquals(SCENES.promptsWith("shape", "star", 3, 9),
+                SyntheticScenes.promptsWith("shape", "star", 3, 9, false), "the dataset's own style");
+        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith("color", "pink", 3, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith("shape1", "star", 3, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith("shape", "star", 0, 0, false));
+    }
+
+    @Test
+    void swappedCaptionsExchangeTheTwoObjects() {
+        for (boolean longStyle : new boolean[] {false, true}) {
+            SyntheticScenes scenes = SyntheticScenes.builder().seed(4).count(200).pairFraction(0.5)
+                    .longCaptions(longStyle).build();
+            int pairs = 0;
+            for (int i = 0; i < scenes.size(); i++) {
+                Map<String, String> a = scenes.attributes(i);
+                assertEquals(longStyle ? scenes.longCaption(i) : scenes.shortCaption(i), scenes.caption(i));
+                if (!a.get("kind").equals("pair")) {
+                    int index = i;
+                    assertThrows(IllegalArgumentException.class, () -> scenes.swappedCaption(index));
+                    continue;
+                }
+                pairs++;
+                String first = a.get("color1") + " " + (longStyle ? a.get("texture1") + " " : "") + a.get("shape1");
+                String second = a.get("color2") + " " + (longStyle ? a.get("texture2") + " " : "") + a.get("shape2");
+                String own = scenes.caption(i);
+                String swapped = scenes.swappedCaption(i);
+                assertNotEquals(own, swapped);
+                assertTrue(own.indexOf(first) < own.lastIndexOf(second), own);
+                assertTrue(swapped.indexOf(second) < swapped.lastIndexOf(first), swapped);
+                String relation = longStyle ? (a.get("relation").equals("above") ? " above " : " to the left of ")
+                        : " " + a.get("relation") + " ";
+                assertTrue(own.contains(relation) && swapped.contains(relation), own + " / " + swapped);
+                assertEquals(own.length(), swapped.length(), "same words, other order");
+            }
+            assertTrue(pairs > 50);
+        }
     }
 }

@@ -39,7 +39,7 @@ class EncodingPropertyTest {
         return Arbitraries.oneOf(anyChars, surrogates, codePoints);
     }
 
-    @Property(tries = 400, seed = "20240601")
+    @Property(tries = 2000, seed = "20240601")
     void rowsHoldOnlyVocabularyIds(@ForAll("anyText") String text) {
         long[] row = clip.encode(text);
         assertEquals(clip.contextLength(), row.length);

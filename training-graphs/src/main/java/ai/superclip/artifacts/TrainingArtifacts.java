@@ -39,7 +39,7 @@ import java.util.Map;
  * after the step's gradients are accumulated it multiplies each decayed parameter in place by
  * {@code 1 - weight_decay_step}. Feed {@code lr * weight_decay} on the micro-step that ends an accumulation
  * cycle (just before the optimizer step) and 0 otherwise: the result is exactly torch's AdamW on those
- * parameters. The decay is skipped when the loss is NaN.
+ * parameters. The decay is skipped when the loss is not finite.
  */
 public final class TrainingArtifacts {
     public static final String TRAINING_MODEL = "training_model.onnx";
@@ -145,7 +145,8 @@ public final class TrainingArtifacts {
      */
     private static Value decayInPlace(Graph g, Value loss, Value rate, List<Parameter> decayed, java.util.Collection<Value> flags) {
         List<Value> ready = new ArrayList<>(flags);
-        ready.add(g.apply(Op.NOT, g.apply(Op.IS_NAN, loss)).reshape(1));
+        // loss - loss is 0 for a finite loss and NaN for NaN and ±Inf: one IsNaN catches both.
+        ready.add(g.apply(Op.NOT, g.apply(Op.IS_NAN, loss.sub(loss))).reshape(1));
         Value allReady = allTrue(g, ready);
         Value step = rate.neg().mul(allReady.cast(DType.FLOAT));
         List<Value> done = new ArrayList<>();
