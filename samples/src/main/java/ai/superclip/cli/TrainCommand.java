@@ -2,6 +2,10 @@ package ai.superclip.cli;
 
 import ai.superclip.artifacts.AdamW;
 import ai.superclip.data.ImageTextDataset;
+import ai.superclip.eval.Benchmarks;
+import ai.superclip.eval.EvalOptions;
+import ai.superclip.eval.EvalReport;
+import ai.superclip.inference.Model;
 import ai.superclip.data.Split;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
@@ -14,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +43,17 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DatasetOptions data = new DatasetOptions();
+
+    @Option(names = "--val-data", description = "Validation data of the same --dataset-type (synthetic: held-out scenes)")
+    Path valData;
+
+    @Option(names = "--val-frequency", description = "Steps between validations: retrieval (and zero-shot when labelled) on"
+            + " the validation data, logged to metrics.jsonl (0: off)")
+    int valFrequency = 0;
+
+    @Option(names = "--zeroshot-frequency", description = "Steps between zero-shot evaluations on held-out synthetic scenes"
+            + " (0: off)")
+    int zeroshotFrequency = 0;
 
     @Option(names = "--batch-size", description = "Samples per micro-batch")
     int batchSize = 64;
@@ -141,6 +158,7 @@ final class TrainCommand implements Callable<Integer> {
                 if (!quiet) {
                     trainer.addListener(ConsoleProgress.forConsole());
                 }
+                addValidation(trainer, config.vision().imageSize());
                 TrainingResult result = resume != null
                         ? trainer.resume(resume.equals("latest") ? null : Path.of(resume))
                         : trainer.train();
@@ -155,5 +173,35 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The --val-frequency and --zeroshot-frequency hooks: metrics of freshly exported encoders, by name. */
+    private void addValidation(Trainer trainer, int imageSize) {
+        int every = valFrequency > 0 && zeroshotFrequency > 0 ? Math.min(valFrequency, zeroshotFrequency)
+                : Math.max(valFrequency, zeroshotFrequency);
+        if (every <= 0) {
+            return;
+        }
+        EvalOptions scenes = EvalOptions.scenes(seed, 500, data.longCaptions);
+        trainer.validator(every, (step, encoders) -> {
+            EvalReport report = new EvalReport();
+            try (Model model = Model.load(encoders)) {
+                if (zeroshotFrequency > 0 && step % zeroshotFrequency == 0) {
+                    report = Benchmarks.evaluate(model, "scenes", scenes);
+                }
+                if (valFrequency > 0 && step % valFrequency == 0) {
+                    if (data.type == DatasetOptions.Type.synthetic) {
+                        report = Benchmarks.evaluate(model, "scenes", scenes);
+                    } else if (valData != null) {
+                        try (ImageTextDataset val = data.open(valData, Split.VALIDATION, seed, imageSize)) {
+                            Benchmarks.evaluate(model, val, "val", scenes, report);
+                        }
+                    }
+                }
+            }
+            Map<String, Double> metrics = new TreeMap<>();
+            report.metrics().forEach((k, v) -> metrics.put(k, v.doubleValue()));
+            return metrics;
+        });
     }
 }

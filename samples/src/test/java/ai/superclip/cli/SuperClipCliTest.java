@@ -65,7 +65,7 @@ class SuperClipCliTest {
     @Order(1)
     void everySubcommandHasHelpWithDefaults() {
         CommandLine cl = SuperClipCli.commandLine();
-        for (String sub : List.of("train", "export", "artifacts", "zeroshot", "retrieve", "data")) {
+        for (String sub : List.of("demo", "train", "eval", "export", "artifacts", "zeroshot", "retrieve", "bench", "data")) {
             assertEquals(0, run(sub, "--help").code(), sub);
             String usage = cl.getSubcommands().get(sub).getUsageMessage();
             assertTrue(usage.startsWith("Usage: superclip " + sub), usage);
@@ -94,12 +94,14 @@ class SuperClipCliTest {
 
     @Test
     @Order(4)
-    void trainExportThenClassifyAndRetrieve() {
+    void trainExportThenClassifyAndRetrieve() throws Exception {
         Path run = dir.resolve("run");
         Run t = run("train", "--steps", "2", "--batch-size", "8", "--synthetic-count", "64", "--threads", "2",
-                "--save-frequency", "1", "--out", run.toString(), "--quiet");
+                "--save-frequency", "1", "--zeroshot-frequency", "2", "--out", run.toString(), "--quiet");
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.exists(run.resolve("model/image_encoder.onnx")), t.out());
+        assertTrue(Files.readString(run.resolve("metrics.jsonl")).contains("zeroshot.scenes-color.top1"),
+                "validation metrics logged");
         Run resumed = run("train", "--steps", "3", "--batch-size", "8", "--synthetic-count", "64", "--threads", "2",
                 "--out", run.toString(), "--resume", "latest", "--quiet");
         assertEquals(0, resumed.code(), resumed.err());
@@ -108,6 +110,10 @@ class SuperClipCliTest {
         Path exported = dir.resolve("exported");
         Run e = run("export", "--run", run.toString(), "--out", exported.toString());
         assertEquals(0, e.code(), e.err());
+        Path report = dir.resolve("eval/report.json");
+        Run ev = run("eval", "--model-dir", exported.toString(), "--count", "40", "--out", report.toString());
+        assertEquals(0, ev.code(), ev.err());
+        assertTrue(Files.exists(report) && ev.out().contains("retrieval.scenes.t2i_r1"), ev.out());
         Run z = run("zeroshot", "--model-dir", exported.toString(), "--labels", "circle,square,star",
                 images.resolve("scene0.png").toString(), images.resolve("scene1.png").toString());
         assertEquals(0, z.code(), z.err());

@@ -119,7 +119,7 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
-    /** Runs {@code validator} on freshly exported encoders after every {@code everySteps}-th step's checkpoint. */
+    /** Runs {@code validator} on freshly exported encoders every {@code everySteps} steps (and at the end). */
     public Trainer validator(int everySteps, Validator validator) {
         if (everySteps < 1) {
             throw new IllegalArgumentException("validation interval must be >= 1, got " + everySteps);
@@ -290,9 +290,10 @@ public final class Trainer implements AutoCloseable {
                 }
                 listeners.forEach(l -> l.onStep(m));
                 boolean last = step == config.steps();
-                if (last || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
+                boolean validating = validator != null && (step % validateEvery == 0 || last);
+                if (last || validating || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
                     lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped));
-                    if (validator != null && (step % validateEvery == 0 || last)) {
+                    if (validating) { // validation reads the encoders of the checkpoint just written
                         validate(step, lastCheckpoint, log);
                     }
                 }
