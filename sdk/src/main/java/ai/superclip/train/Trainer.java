@@ -192,6 +192,7 @@ public final class Trainer implements AutoCloseable {
         int context = tokenizer.contextLength();
         int imageSize = model.vision().imageSize();
         boolean superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
+        FloatBuffer decayValue = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
         FloatBuffer clsTargets = ByteBuffer.allocateDirect(batch * vocab * Float.BYTES).order(ByteOrder.nativeOrder())
                 .asFloatBuffer();
         LearningRateSchedule schedule = config.schedule();
@@ -213,7 +214,18 @@ public final class Trainer implements AutoCloseable {
                         .longBuffer(SuperClipModel.INPUT_IDS, context)
                         .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
                         .build();
-                OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k})) {
+                OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k});
+                OnnxTensor decayTensor = OnnxTensor.createTensor(env, decayValue, new long[] {1})) {
+            // The two scalar inputs live for the whole run (the decay's value is rewritten in place each
+            // micro-step); only the batch tensors, views over the loader's pooled buffers, are made per step.
+            Map<String, OnnxTensor> in = new HashMap<>();
+            in.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, gradientScale);
+            if (session.trainInputNames().contains(TrainingArtifacts.WEIGHT_DECAY_INPUT)) {
+                in.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, decayTensor);
+            }
+            List<String> batchInputs = superclip
+                    ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGETS)
+                    : List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS);
             listeners.forEach(l -> l.onStart(config, start.step()));
             Position position = new Position(start.epoch(), start.index());
             while (step < config.steps()) {
@@ -226,15 +238,13 @@ public final class Trainer implements AutoCloseable {
                 int samples = 0;
                 boolean finite = true;
                 for (int micro = 0; micro < k; micro++) {
-                    float decayStep = micro == k - 1 ? (float) (lr * decay) : 0f;
-                    try (Batch b = loader.next();
-                            OnnxTensor decayTensor = OnnxTensor.createTensor(env, new float[] {decayStep})) {
+                    decayValue.put(0, micro == k - 1 ? (float) (lr * decay) : 0f);
+                    try (Batch b = loader.next()) {
                         if (batchHook != null) {
                             batchHook.accept(step + 1, micro, b);
                         }
                         int n = b.size();
                         LongBuffer ids = rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context);
-                        Map<String, OnnxTensor> in = new HashMap<>();
                         in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, rows(b.images(), n * 3 * imageSize * imageSize),
                                 new long[] {n, 3, imageSize, imageSize}));
                         in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, ids, new long[] {n, context}));
@@ -244,10 +254,6 @@ public final class Trainer implements AutoCloseable {
                             in.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, rows(clsTargets, n * vocab),
                                     new long[] {n, vocab}));
                         }
-                        in.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, gradientScale);
-                        if (session.trainInputNames().contains(TrainingArtifacts.WEIGHT_DECAY_INPUT)) {
-                            in.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, decayTensor);
-                        }
                         try (StepOutputs out = session.trainStep(in)) {
                             float l = out.getFloat(TrainingArtifacts.LOSS);
                             finite &= Float.isFinite(l);
@@ -256,11 +262,7 @@ public final class Trainer implements AutoCloseable {
                             cls += superclip ? out.getFloat(SuperClipModel.CLS_LOSS) / k : Double.NaN;
                             scale = out.getFloat(SuperClipModel.SCALE);
                         } finally {
-                            for (Map.Entry<String, OnnxTensor> e : in.entrySet()) {
-                                if (e.getValue() != gradientScale && e.getValue() != decayTensor) {
-                                    e.getValue().close();
-                                }
-                            }
+                            batchInputs.forEach(name -> in.remove(name).close());
                         }
                         samples += n;
                         position = b.nextPosition();

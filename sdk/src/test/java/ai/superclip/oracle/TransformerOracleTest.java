@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import ai.superclip.autodiff.Autodiff;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
-import ai.superclip.graph.ModelSpec;
 import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
@@ -18,7 +15,6 @@ import ai.superclip.nn.Layers;
 import ai.superclip.nn.Transformer;
 import ai.superclip.runtime.OrtRuntime;
 import java.nio.FloatBuffer;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +42,9 @@ class TransformerOracleTest {
         Value pooled = Layers.layerNorm(h, "ln_final").mean(false, 1);
         Value loss = Functions.softTargetCrossEntropy(Layers.linear(pooled, "head", CLASSES, 0.2), targets);
         List<Parameter> params = g.parameters();
-        Map<Value, Value> grads = Autodiff.gradients(loss, params.stream().map(Parameter::value).toList());
 
         Random random = new Random(11);
         Map<String, float[]> weights = new LinkedHashMap<>();
-        Map<String, OracleTensor> oracleWeights = new HashMap<>();
         for (Parameter p : params) { // random everywhere, LayerNorm scales around 1, so every path matters
             float[] v = new float[p.size()];
             boolean norm = p.name().contains("ln_");
@@ -58,27 +52,17 @@ class TransformerOracleTest {
                 v[i] = (float) ((norm && p.name().endsWith("weight") ? 1 : 0) + random.nextGaussian() * (norm ? 0.1 : 0.2));
             }
             weights.put(p.name(), v);
-            oracleWeights.put(p.name(), OracleTensor.fromFloats(p.shape(), v));
         }
+        Map<String, OracleTensor> oracleWeights = OracleParity.forOracle(params, weights);
         float[] xs = gaussian(random, B * T * D);
         float[] ys = softTargets(random);
 
-        Map<String, Value> outputs = new LinkedHashMap<>();
-        outputs.put("loss", loss);
-        grads.forEach((p, gr) -> outputs.put("grad:" + p.name(), gr));
-        ModelSpec spec = new ModelSpec("oracle", List.of(x, targets), outputs, weights, Map.of());
         OrtEnvironment env = OrtRuntime.environment();
-        Map<String, float[]> ours = new HashMap<>();
-        try (OrtSession s = env.createSession(spec.toProto().toByteArray(), new OrtSession.SessionOptions());
-                OnnxTensor xt = OnnxTensor.createTensor(env, FloatBuffer.wrap(xs), new long[] {B, T, D});
-                OnnxTensor yt = OnnxTensor.createTensor(env, FloatBuffer.wrap(ys), new long[] {B, CLASSES});
-                OrtSession.Result r = s.run(Map.of("x", xt, "targets", yt))) {
-            for (String name : outputs.keySet()) {
-                FloatBuffer fb = ((OnnxTensor) r.get(name).orElseThrow()).getFloatBuffer();
-                float[] v = new float[fb.remaining()];
-                fb.get(v);
-                ours.put(name, v);
-            }
+        Map<String, float[]> ours;
+        try (OnnxTensor xt = OnnxTensor.createTensor(env, FloatBuffer.wrap(xs), new long[] {B, T, D});
+                OnnxTensor yt = OnnxTensor.createTensor(env, FloatBuffer.wrap(ys), new long[] {B, CLASSES})) {
+            ours = OracleParity.run(loss, Map.of("loss", loss), List.of(x, targets), weights,
+                    Map.of("x", xt, "targets", yt));
         }
 
         TorchOracle.Result ref;
@@ -87,36 +71,14 @@ class TransformerOracleTest {
                     OracleTensor.fromFloats(new long[] {B, CLASSES}, ys), HEADS, true, TorchOracle.Activation.GELU);
         }
         double lossErr = Math.abs(ours.get("loss")[0] - ref.total()) / Math.abs(ref.total());
-        Comparison worst = Comparison.of(ours, ref.gradients());
+        OracleParity.Comparison worst = new OracleParity.Comparison(0, "");
+        for (Map.Entry<String, OracleTensor> e : ref.gradients().entrySet()) {
+            worst = worst.max(OracleParity.Comparison.of(e.getKey(), ours.get(OracleParity.GRAD + e.getKey()), e.getValue()));
+        }
         System.out.printf("transformer oracle: loss %.6f vs libtorch %.6f (rel %.1e); worst gradient error %.1e (%s)%n",
                 ours.get("loss")[0], ref.total(), lossErr, worst.error(), worst.where());
         assertTrue(lossErr < 1e-5, "loss relative error " + lossErr);
         assertTrue(worst.error() < 1e-4, "gradient error " + worst.error() + " at " + worst.where());
-    }
-
-    /**
-     * The worst entry-wise disagreement between our gradients ("grad:" + name) and the oracle's: the
-     * difference over max(|reference|, 0.1), i.e. relative error, and absolute error (scaled by 10) for entries
-     * near zero, so that 1e-4 means 1e-4 relative or 1e-5 absolute.
-     */
-    record Comparison(double error, String where) {
-        static Comparison of(Map<String, float[]> ours, Map<String, OracleTensor> reference) {
-            double worst = 0;
-            String where = "";
-            for (Map.Entry<String, OracleTensor> e : reference.entrySet()) {
-                float[] a = ours.get("grad:" + e.getKey());
-                double[] b = e.getValue().values();
-                for (int i = 0; i < b.length; i++) {
-                    double diff = Math.abs(a[i] - b[i]);
-                    double err = diff / Math.max(Math.abs(b[i]), 0.1);
-                    if (err > worst) {
-                        worst = err;
-                        where = e.getKey() + "[" + i + "]";
-                    }
-                }
-            }
-            return new Comparison(worst, where);
-        }
     }
 
     private static float[] gaussian(Random r, int n) {
