@@ -21,7 +21,7 @@ public record OrtSettings(int intraOpThreads, boolean spinning, boolean determin
 
     /** The tuned settings for {@code threads} cores. */
     public static OrtSettings tuned(int threads) {
-        return new OrtSettings(threads, true, false, true, null);
+        return new OrtSettings(threads, true, false, false, null);
     }
 
     /** The same settings writing a profile under {@code prefix}. */

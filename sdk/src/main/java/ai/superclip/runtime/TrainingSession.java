@@ -94,6 +94,10 @@ public final class TrainingSession implements AutoCloseable {
                 sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
             }
             sessionOptions.setDeterministicCompute(options.deterministic());
+            // The memory pattern is planned after the first step and then allocated as one block beside the
+            // arena's chunks from that step, which the arena never returns: it costs ~1.4x the activations in
+            // resident memory and measured no faster than the arena alone (docs/performance.md).
+            sessionOptions.setMemoryPatternOptimization(false);
             addDevice(sessionOptions, options.device());
             OrtTrainingSession session = environment.createTrainingSession(checkpoint.toString(),
                     trainingModel.toString(), evalModel.toString(), optimizerModel.toString(), sessionOptions);

@@ -3,7 +3,6 @@ package ai.superclip.train;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.data.Batch;
@@ -66,8 +65,6 @@ public final class Trainer implements AutoCloseable {
     static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Checkpoints up to this size are checked for non-finite parameters before they are made complete. */
-    static final long FINITE_CHECK_MAX_BYTES = 1L << 30;
 
     /** Evaluates exported encoders during training; returns metrics by name. */
     @FunctionalInterface
@@ -331,24 +328,14 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Refuses a checkpoint whose parameters are not all finite: a non-finite gradient or update behind a finite
-     * loss (which the per-step loss check cannot see) would otherwise be saved as a "good" checkpoint. Costs one
-     * read of the checkpoint file (about what hashing it for the manifest costs) and transiently twice its size in
-     * heap, so it is skipped above {@link #FINITE_CHECK_MAX_BYTES}.
+     * loss (which the per-step loss check cannot see) would otherwise be saved as a "good" checkpoint. Streams the
+     * parameters from the file (about what hashing it for the manifest costs), in bounded memory.
      */
-    private void requireFiniteParameters(Path ortCheckpoint, long step) throws IOException {
-        if (Files.size(ortCheckpoint) > FINITE_CHECK_MAX_BYTES) {
-            return; // bounded memory: larger checkpoints rely on the per-step loss check alone
-        }
-        OrtCheckpoint saved = OrtCheckpoint.read(ortCheckpoint);
-        for (List<NamedArray> group : List.of(saved.trainable(), saved.frozen())) {
-            for (NamedArray p : group) {
-                for (float v : p.values()) {
-                    if (!Float.isFinite(v)) {
-                        throw new TrainingException("parameter " + p.name() + " is not finite at step " + step
-                                + " (a non-finite gradient or update with a finite loss); checkpoint refused");
-                    }
-                }
-            }
+    private static void requireFiniteParameters(Path ortCheckpoint, long step) {
+        String bad = OrtCheckpoint.firstNonFiniteParameter(ortCheckpoint);
+        if (bad != null) {
+            throw new TrainingException("parameter " + bad + " is not finite at step " + step
+                    + " (a non-finite gradient or update with a finite loss); checkpoint refused");
         }
     }
 

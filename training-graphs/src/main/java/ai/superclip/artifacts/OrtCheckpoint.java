@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -397,6 +398,29 @@ public record OrtCheckpoint(
         return parse(bytes, file.toString());
     }
 
+    /**
+     * The name of the first parameter (trainable, then frozen) holding a NaN or an infinity, or {@code null} when
+     * all are finite. Streams the values from the file through a small buffer: memory stays bounded whatever the
+     * checkpoint's size, and optimizer moments are not read.
+     *
+     * @throws ArtifactException naming the file if it cannot be read or is not a valid checkpoint
+     */
+    public static String firstNonFiniteParameter(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > MAX_BYTES) {
+                throw new ArtifactException("ORT checkpoint " + file + " has " + size
+                        + " bytes, more than a flatbuffer can hold (2 GiB)");
+            }
+            // The structure is read through a mapping (only the pages of the small tables are touched);
+            // the tensor values are streamed by positional reads, so they never become resident here.
+            Reader reader = new Reader(channel.map(FileChannel.MapMode.READ_ONLY, 0, size), file.toString());
+            return reader.firstNonFiniteParameter(channel);
+        } catch (IOException e) {
+            throw new ArtifactException("cannot read ORT checkpoint " + file + ": " + e, e);
+        }
+    }
+
     /** Reads a checkpoint from its file bytes; errors as in {@link #read(Path)}. */
     public static OrtCheckpoint read(byte[] bytes) {
         return parse(bytes, "(in memory)");
@@ -427,11 +451,67 @@ public record OrtCheckpoint(
         private record Vector(int start, int length) {}
 
         Reader(byte[] bytes, String source) {
-            this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            this(ByteBuffer.wrap(bytes), source);
+        }
+
+        Reader(ByteBuffer buffer, String source) {
+            this.buf = buffer.order(ByteOrder.LITTLE_ENDIAN);
             this.source = source;
         }
 
         OrtCheckpoint checkpoint() {
+            Table root = rootTable();
+            Table module = moduleState(root);
+            List<NamedArray> trainable = List.of();
+            List<NamedArray> frozen = List.of();
+            if (module != null) {
+                trainable = tensors(requiredTables(module, MODULE_REQUIRES_GRAD, "trainable parameter list"),
+                        "trainable parameter");
+                frozen = tensors(requiredTables(module, MODULE_FROZEN, "frozen parameter list"), "frozen parameter");
+            }
+            return new OrtCheckpoint(trainable, frozen, optimizer(root), propertyBag(root));
+        }
+
+        String firstNonFiniteParameter(FileChannel channel) throws IOException {
+            Table module = moduleState(rootTable());
+            if (module == null) {
+                return null;
+            }
+            ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (int slot : new int[] {MODULE_REQUIRES_GRAD, MODULE_FROZEN}) {
+                for (Table t : requiredTables(module, slot, "parameter list")) {
+                    RawTensor tensor = rawTensor(t, "parameter");
+                    if (tensor.data() != null && !allFinite(channel, tensor.data(), chunk)) {
+                        return tensor.name();
+                    }
+                }
+            }
+            return null;
+        }
+
+        private static boolean allFinite(FileChannel channel, Vector data, ByteBuffer chunk) throws IOException {
+            long position = data.start();
+            long end = position + data.length();
+            while (position < end) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), end - position));
+                while (chunk.hasRemaining()) {
+                    if (channel.read(chunk, position + chunk.position()) < 0) {
+                        throw new IOException("unexpected end of file at byte " + (position + chunk.position()));
+                    }
+                }
+                FloatBuffer values = chunk.flip().asFloatBuffer();
+                for (int i = 0; i < values.limit(); i++) {
+                    if (!Float.isFinite(values.get(i))) {
+                        return false;
+                    }
+                }
+                position += chunk.limit();
+            }
+            return true;
+        }
+
+        /** The root table, after checking the header, identifier and version. */
+        private Table rootTable() {
             if (buf.limit() < 8) {
                 throw corrupt("it has " + buf.limit() + " bytes, fewer than a flatbuffer header (8)");
             }
@@ -447,8 +527,11 @@ public record OrtCheckpoint(
                 throw new ArtifactException("ORT checkpoint " + source + " has version " + version
                         + "; only version " + VERSION + " is supported");
             }
-            List<NamedArray> trainable = List.of();
-            List<NamedArray> frozen = List.of();
+            return root;
+        }
+
+        /** The module state (the parameters), or null when the checkpoint has none. */
+        private Table moduleState(Table root) {
             Table module = subTable(root, CHECKPOINT_MODULE_STATE, "module state");
             if (module != null) {
                 if (bool(module, MODULE_IS_NOMINAL)) {
@@ -457,11 +540,8 @@ public record OrtCheckpoint(
                 if (bool(module, MODULE_HAS_EXTERNAL_DATA)) {
                     throw unsupported("keeps its tensors in an external data file");
                 }
-                trainable = tensors(requiredTables(module, MODULE_REQUIRES_GRAD, "trainable parameter list"),
-                        "trainable parameter");
-                frozen = tensors(requiredTables(module, MODULE_FROZEN, "frozen parameter list"), "frozen parameter");
             }
-            return new OrtCheckpoint(trainable, frozen, optimizer(root), propertyBag(root));
+            return module;
         }
 
         private OptimizerState optimizer(Table root) {
@@ -524,7 +604,25 @@ public record OrtCheckpoint(
             return tensors;
         }
 
+        /** A float tensor's name, shape and the place of its raw data (null when it has no elements). */
+        private record RawTensor(String name, long[] shape, Vector data) {}
+
         private NamedArray tensor(Table t, String role) {
+            RawTensor raw = rawTensor(t, role);
+            tensorBytesRead += raw.data() == null ? 0 : raw.data().length();
+            if (tensorBytesRead > buf.limit()) {
+                throw corrupt("tensor data is referenced more than once");
+            }
+            float[] values = new float[(int) NamedArray.elementCount(raw.shape())];
+            if (raw.data() != null) {
+                buf.slice(raw.data().start(), raw.data().length()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+                        .get(values);
+            }
+            return new NamedArray(raw.name(), raw.shape(), values);
+        }
+
+        /** Checks a tensor table (float, inline, raw_data matching its dims) without reading its values. */
+        private RawTensor rawTensor(Table t, String role) {
             String name = requiredString(t, TENSOR_NAME, role + " name");
             String what = role + " '" + name + "'";
             int dataType = intField(t, TENSOR_DATA_TYPE, 0);
@@ -555,15 +653,7 @@ public record OrtCheckpoint(
                 throw corrupt(what + " has " + rawLength + " bytes of raw_data, expected " + Float.BYTES * count
                         + " for FLOAT dims " + Arrays.toString(shape));
             }
-            tensorBytesRead += rawLength;
-            if (tensorBytesRead > buf.limit()) {
-                throw corrupt("tensor data is referenced more than once");
-            }
-            float[] values = new float[(int) count];
-            if (raw != null) {
-                buf.slice(raw.start(), rawLength).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-            }
-            return new NamedArray(name, shape, values);
+            return new RawTensor(name, shape, raw);
         }
 
         // ------------------------------------------------------------ checked flatbuffer access

@@ -122,6 +122,48 @@ class OrtCheckpointTest {
     }
 
     @Test
+    void findsTheFirstNonFiniteParameterStreamingPastTheChunkSize() {
+        // 300,000 floats span two 1 MiB read chunks; the NaN sits in the second one
+        float[] big = new float[300_000];
+        Arrays.fill(big, 0.25f);
+        Path file = dir.resolve("checkpoint");
+        List<NamedArray> trainable = List.of(array("a", new long[] {3}, 1, 2, 3), new NamedArray("z", new long[] {
+            big.length}, big));
+        new OrtCheckpoint(trainable, List.of(), null, PropertyBag.empty()).write(file);
+        assertNull(OrtCheckpoint.firstNonFiniteParameter(file));
+
+        float[] poisoned = big.clone();
+        poisoned[299_999] = Float.NaN;
+        new OrtCheckpoint(List.of(trainable.get(0), new NamedArray("z", new long[] {big.length}, poisoned)), List.of(),
+                null, PropertyBag.empty()).write(file);
+        assertEquals("z", OrtCheckpoint.firstNonFiniteParameter(file));
+
+        // frozen parameters count; optimizer moments (full() has an infinity in w's momentum0 too) do not
+        assertEquals("w", OrtCheckpoint.firstNonFiniteParameter(checkpointFile(full())));
+        OrtCheckpoint infiniteFrozen = new OrtCheckpoint(withoutOptimizer().trainable(),
+                List.of(array("embedding", new long[] {2}, 1, Float.POSITIVE_INFINITY)), null, PropertyBag.empty());
+        assertEquals("embedding", OrtCheckpoint.firstNonFiniteParameter(checkpointFile(infiniteFrozen)));
+    }
+
+    @Test
+    void theFiniteScanRejectsCorruptFilesNamingThem() throws Exception {
+        Path file = dir.resolve("checkpoint");
+        byte[] bytes = full().toBytes();
+        Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
+        ArtifactException e = assertThrows(ArtifactException.class, () -> OrtCheckpoint.firstNonFiniteParameter(file));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        Path missing = dir.resolve("missing");
+        e = assertThrows(ArtifactException.class, () -> OrtCheckpoint.firstNonFiniteParameter(missing));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    }
+
+    private Path checkpointFile(OrtCheckpoint checkpoint) {
+        Path file = dir.resolve("c" + System.nanoTime());
+        checkpoint.write(file);
+        return file;
+    }
+
+    @Test
     void writeReplacesAnExistingFileAndLeavesNoTemporaryFiles() throws Exception {
         Path file = dir.resolve("checkpoint");
         full().write(file);
