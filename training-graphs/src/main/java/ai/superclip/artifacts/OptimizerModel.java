@@ -15,7 +15,8 @@ import ai.superclip.graph.Op;
 /**
  * The optimizer model ONNX Runtime's training API expects: inputs {@code learning_rate} float[1],
  * {@code step} int64[1] and four float tensor sequences, one {@code AdamWOptimizer} node updating in place,
- * and a BOOL[1] output. Decay is off here (0): it is applied by the training model to the right parameters.
+ * and a BOOL[1] output. Its decoupled decay reaches every parameter; the training model exempts those that should
+ * not decay (see {@link TrainingArtifacts}).
  */
 final class OptimizerModel {
     static final String[] INPUTS = {"learning_rate", "step", "params", "gradients", "first_order_moments",
@@ -26,7 +27,7 @@ final class OptimizerModel {
     }
 
     /** With {@code maxGradientNorm} set, ONNX Runtime's {@code InplaceClipGradNorm} clips the gradients first. */
-    static ModelProto adamW(AdamW adamW) {
+    static ModelProto adamW(AdamW adamW, float weightDecay) {
         float maxGradientNorm = adamW.maxGradientNorm();
         java.util.List<String> inputs = new java.util.ArrayList<>(java.util.List.of(INPUTS));
         GraphProto.Builder g = GraphProto.newBuilder().setName("AdamW");
@@ -40,7 +41,7 @@ final class OptimizerModel {
         NodeProto node = NodeProto.newBuilder().setOpType("AdamWOptimizer").setDomain(Op.MICROSOFT)
                 .setName("AdamWOptimizer").addAllInput(inputs).addOutput(OUTPUT)
                 .addAttribute(floatAttr("alpha", adamW.beta1())).addAttribute(floatAttr("beta", adamW.beta2()))
-                .addAttribute(floatAttr("epsilon", adamW.epsilon())).addAttribute(floatAttr("weight_decay", 0f))
+                .addAttribute(floatAttr("epsilon", adamW.epsilon())).addAttribute(floatAttr("weight_decay", weightDecay))
                 .addAttribute(intAttr("correct_bias", 1)).addAttribute(intAttr("adam_mode", 0)).build();
         g.addNode(node).addInput(tensor(INPUTS[0], DType.FLOAT)).addInput(tensor(INPUTS[1], DType.INT64))
                 .addOutput(tensor(OUTPUT, DType.BOOL));

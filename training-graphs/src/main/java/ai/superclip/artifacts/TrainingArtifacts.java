@@ -33,13 +33,15 @@ import java.util.Map;
  * accumulated into one optimizer step, so that the accumulated gradient of a batch-mean loss equals the
  * gradient over the k micro-batches taken together.
  *
- * <p><b>Weight decay.</b> ORT's optimizer has a single parameter group, so decoupled decay cannot be
- * restricted to weight matrices there. Instead the optimizer runs with decay 0, and when any trainable
- * parameter is decayed the training model takes one more user input, {@value #WEIGHT_DECAY_INPUT} (float[1]):
- * after the step's gradients are accumulated it multiplies each decayed parameter in place by
- * {@code 1 - weight_decay_step}. Feed {@code lr * weight_decay} on the micro-step that ends an accumulation
- * cycle (just before the optimizer step) and 0 otherwise: the result is exactly torch's AdamW on those
- * parameters. The decay is skipped when the loss is not finite.
+ * <p><b>Weight decay.</b> ORT's optimizer has a single parameter group, so its decoupled decay reaches every
+ * parameter, while decay belongs on weight matrices only. The optimizer therefore decays all parameters (in its own
+ * pass, at no extra memory traffic), and when some trainable parameters are exempt the training model takes one
+ * more user input, {@value #WEIGHT_DECAY_INPUT} (float[1]): after the step's gradients are accumulated it divides
+ * each exempt parameter in place by {@code 1 - weight_decay_step}, which the optimizer's decay then undoes. Feed
+ * {@code lr * weight_decay} on the micro-step that ends an accumulation cycle (just before the optimizer step) and 0
+ * otherwise: the result is torch's AdamW with decay on the decayed parameters only (the exempt ones, all small, round
+ * twice: within 1.2e-7 relative per step). The in-graph step is skipped when the loss is not finite; skip the
+ * optimizer step then too.
  */
 public final class TrainingArtifacts {
     public static final String TRAINING_MODEL = "training_model.onnx";
@@ -105,12 +107,13 @@ public final class TrainingArtifacts {
         List<Value> trainInputs = new ArrayList<>(userInputs);
         trainInputs.add(gradientScale);
         Map<String, Value> trainOutputs = new LinkedHashMap<>(evalOutputs);
-        List<Parameter> decayed = trainable.stream().filter(Parameter::decay).toList();
-        boolean decay = adamW.weightDecay() > 0 && !decayed.isEmpty();
-        if (decay) {
+        boolean decay = adamW.weightDecay() > 0 && trainable.stream().anyMatch(Parameter::decay);
+        List<Parameter> exempt = trainable.stream().filter(p -> !p.decay()).toList();
+        boolean exemptInput = decay && !exempt.isEmpty();
+        if (exemptInput) {
             Value rate = g.input(WEIGHT_DECAY_INPUT, DType.FLOAT, 1);
             trainInputs.add(rate);
-            trainOutputs.put(LOSS, decayInPlace(g, loss, rate, decayed, flags.values()));
+            trainOutputs.put(LOSS, exemptFromDecay(g, loss, rate, exempt, flags.values()));
         }
         trainInputs.addAll(paramInputs);
         trainInputs.addAll(buffers);
@@ -128,29 +131,31 @@ public final class TrainingArtifacts {
             Files.createDirectories(dir);
             writeModel(dir.resolve(TRAINING_MODEL), training);
             writeModel(dir.resolve(EVAL_MODEL), eval);
-            writeModel(dir.resolve(OPTIMIZER_MODEL), OptimizerModel.adamW(adamW));
+            writeModel(dir.resolve(OPTIMIZER_MODEL), OptimizerModel.adamW(adamW, decay ? adamW.weightDecay() : 0f));
         } catch (IOException e) {
             throw new ArtifactException("cannot write training artifacts to " + dir + ": " + e.getMessage(), e);
         }
         new OrtCheckpoint(trainableValues, frozenValues, null, OrtCheckpoint.PropertyBag.empty())
                 .write(dir.resolve(CHECKPOINT));
-        return new Layout(trainInputs.subList(0, userInputs.size() + (decay ? 2 : 1)).stream().map(Value::name).toList(),
-                trainable.stream().map(Parameter::name).toList(), frozen.stream().map(Parameter::name).toList(),
-                List.copyOf(evalOutputs.keySet()), decay);
+        return new Layout(trainInputs.subList(0, userInputs.size() + (exemptInput ? 2 : 1)).stream().map(Value::name)
+                .toList(), trainable.stream().map(Parameter::name).toList(), frozen.stream().map(Parameter::name).toList(),
+                List.copyOf(evalOutputs.keySet()), exemptInput);
     }
 
     /**
-     * Emits p += p * (-rate) for each decayed parameter, ordered after every gradient accumulation (through
-     * their flags) and after the loss; returns the loss re-exposed so that the decay is part of the graph.
+     * Emits p += p · rate / (1 − rate) (that is, p / (1 − rate)) for each exempt parameter, ordered after every
+     * gradient accumulation (through their flags) and gated on a finite loss; returns the loss re-exposed so that
+     * these nodes are part of the graph.
      */
-    private static Value decayInPlace(Graph g, Value loss, Value rate, List<Parameter> decayed, java.util.Collection<Value> flags) {
+    private static Value exemptFromDecay(Graph g, Value loss, Value rate, List<Parameter> exempt,
+            java.util.Collection<Value> flags) {
         List<Value> ready = new ArrayList<>(flags);
         // loss - loss is 0 for a finite loss and NaN for NaN and ±Inf: one IsNaN catches both.
         ready.add(g.apply(Op.NOT, g.apply(Op.IS_NAN, loss.sub(loss))).reshape(1));
         Value allReady = allTrue(g, ready);
-        Value step = rate.neg().mul(allReady.cast(DType.FLOAT));
+        Value step = rate.div(g.scalar(1, DType.FLOAT).sub(rate)).mul(allReady.cast(DType.FLOAT));
         List<Value> done = new ArrayList<>();
-        for (Parameter p : decayed) {
+        for (Parameter p : exempt) {
             Value delta = p.value().mul(step);
             done.add(g.node(Op.IN_PLACE_ACCUMULATOR).input(p.value()).input(delta).input(null).build());
         }
