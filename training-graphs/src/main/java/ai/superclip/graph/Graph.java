@@ -38,7 +38,30 @@ public final class Graph {
     private final Map<String, Value> constantCache = new HashMap<>();
     private final Set<String> names = new HashSet<>();
     private final Deque<String> scope = new ArrayDeque<>();
+    private final boolean inference;
     private int counter;
+
+    /** A graph for training: every op it emits has a gradient rule. */
+    public Graph() {
+        this(false);
+    }
+
+    private Graph(boolean inference) {
+        this.inference = inference;
+    }
+
+    /**
+     * A graph that will only run forward: layers may emit ONNX Runtime's fused inference kernels (which have no
+     * gradient), e.g. {@code com.microsoft Attention}.
+     */
+    public static Graph forInference() {
+        return new Graph(true);
+    }
+
+    /** Whether this graph only runs forward (see {@link #forInference()}). */
+    public boolean isInference() {
+        return inference;
+    }
 
     // ---------------------------------------------------------------- declarations
 

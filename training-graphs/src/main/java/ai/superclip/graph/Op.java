@@ -609,6 +609,18 @@ public enum Op {
         }
     },
 
+    /**
+     * ONNX Runtime's fused multi-head self-attention (com.microsoft Attention, inference only): input [B, T, D],
+     * packed weights [D, 3D] and bias [3D] for Q, K and V, attribute {@code num_heads}, {@code unidirectional} = 1
+     * for a causal mask; outputs the attention context [B, T, D] (before the output projection).
+     */
+    ATTENTION("Attention", true, false) {
+        @Override
+        List<TypedShape> infer(Node n, Graph g) {
+            return one(n.input(0).dtype(), n.input(0).shape());
+        }
+    },
+
     // ------------------------------------------------------------------ no gradient: shapes, indices, comparisons
     SHAPE("Shape", false) {
         @Override

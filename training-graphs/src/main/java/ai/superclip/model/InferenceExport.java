@@ -64,7 +64,7 @@ public final class InferenceExport {
      * @param tokenizer the tokenizer's identity, e.g. {@code clip-bpe-49408}, for whoever loads the encoders
      */
     public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer) {
-        Graph g = new Graph();
+        Graph g = Graph.forInference();
         Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
         Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN);
         Value image = SuperClipModel.encodeImage(pixels, config);

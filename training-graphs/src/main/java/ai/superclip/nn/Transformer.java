@@ -28,7 +28,7 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
     /** Applies the stack to x [B, T, D]. */
     public Value apply(Value x) {
         Graph g = x.graph();
-        Value mask = causal ? causalMask(g, x.dim(1)) : null;
+        Value mask = causal && !g.isInference() ? causalMask(g, x.dim(1)) : null; // the fused kernel masks itself
         Value h = x;
         for (int i = 0; i < layers; i++) {
             final Value in = h;
@@ -52,6 +52,12 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
             double attnStd = Math.pow(width, -0.5);
             Value inW = g.parameter("in_proj_weight", Init.normal(attnStd), true, 3L * width, width);
             Value inB = g.parameter("in_proj_bias", Init.zeros(), false, 3L * width);
+            double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
+            if (g.isInference()) { // one fused kernel: QKV projection, scaled scores, (causal) softmax, context
+                Value context = g.node(Op.ATTENTION).attr("num_heads", (long) heads).attr("unidirectional",
+                        causal ? 1L : 0L).input(x).input(inW.transpose(1, 0)).input(inB).build();
+                return Layers.linear(context, "out_proj", width, projStd);
+            }
             Value qkv = Layers.affine(x, inW, inB);
             var parts = g.node(Op.SPLIT).attr("axis", -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
             Value q = heads(parts.get(0), t, headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
@@ -62,7 +68,6 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
                 scores = scores.add(mask);
             }
             Value context = scores.softmax(-1).matmul(v).transpose(0, 2, 1, 3).reshape(-1, t, width);
-            double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
             return Layers.linear(context, "out_proj", width, projStd);
         });
     }
