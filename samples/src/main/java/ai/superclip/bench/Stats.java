@@ -21,6 +21,22 @@ public record Stats(double median, double q1, double q3, double min, double max,
         return new Stats(quantile(s, 0.5), quantile(s, 0.25), quantile(s, 0.75), s[0], s[s.length - 1], values.clone());
     }
 
+    /**
+     * The median over rounds of {@code a}'s time over {@code b}'s in the same round: a paired comparison of two tasks
+     * measured in alternation, which cancels the machine's drift between rounds.
+     */
+    public static double pairedRatio(Stats a, Stats b) {
+        if (a.samples.length != b.samples.length) {
+            throw new IllegalArgumentException("unpaired samples: " + a.samples.length + " vs " + b.samples.length);
+        }
+        double[] r = new double[a.samples.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.samples[i] / b.samples[i];
+        }
+        Arrays.sort(r);
+        return quantile(r, 0.5);
+    }
+
     /** Linear-interpolated quantile of sorted values. */
     static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
