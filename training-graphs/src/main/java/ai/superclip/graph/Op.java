@@ -582,11 +582,26 @@ public enum Op {
 
         @Override
         void backward(Backward b) {
-            List<Value> g = b.graph().node(LAYER_NORM_GRAD).attr("axis", b.node().intAttr("axis", -1))
-                    .input(b.dy()).input(b.x(0)).input(b.x(1)).input(b.y(1)).input(b.y(2))
-                    .outputs(TypedShape.of(b.x(0)), TypedShape.of(b.x(1)), TypedShape.of(b.x(1))).buildAll();
-            for (int i = 0; i < 3; i++) {
-                b.set(i, g.get(i));
+            // In plain ops, from the saved Mean and InvStdDev: ONNX Runtime's LayerNormalizationGrad CPU kernel took
+            // 104–141 ms per tiny step against ~15 ms for these multi-threaded ops (docs/performance.md).
+            Value x = b.x(0);
+            int rank = x.rank();
+            int axis = Shape.axis((int) b.node().intAttr("axis", -1), rank);
+            long[] normalized = java.util.stream.LongStream.range(axis, rank).toArray();
+            long[] leading = java.util.stream.LongStream.range(0, axis).toArray();
+            Value dy = b.dy();
+            Value xHat = x.sub(b.y(1)).mul(b.y(2));
+            if (b.needs(1)) {
+                b.set(1, sumOver(dy.mul(xHat), leading));
+            }
+            if (b.x(2) != null && b.needs(2)) {
+                b.set(2, sumOver(dy, leading));
+            }
+            if (b.needs(0)) {
+                Value g = dy.mul(b.x(1));
+                Value m1 = g.mean(true, normalized);
+                Value m2 = g.mul(xHat).mean(true, normalized);
+                b.set(0, g.sub(m1).sub(xHat.mul(m2)).mul(b.y(2)));
             }
         }
     },
@@ -704,7 +719,6 @@ public enum Op {
     SIGMOID_GRAD("SigmoidGrad", true, false),
     RELU_GRAD("ReluGrad", true, false),
     FAST_GELU_GRAD("FastGeluGrad", true, false),
-    LAYER_NORM_GRAD("LayerNormalizationGrad", true, false),
     GATHER_GRAD("GatherGrad", true, false),
     GATHER_ELEMENTS_GRAD("GatherElementsGrad", true, false),
     SLICE_GRAD("SliceGrad", true, false),
@@ -786,6 +800,11 @@ public enum Op {
     }
 
     /** A gradient node whose single output is shaped like forward input {@code like}. */
+    /** Sums over {@code axes}; none leaves the value as it is (ReduceSum would reduce every axis). */
+    private static Value sumOver(Value v, long[] axes) {
+        return axes.length == 0 ? v : v.sum(false, axes);
+    }
+
     private static Graph.NodeBuilder gradNode(Backward b, Op op, int like) {
         return b.graph().node(op).outputs(TypedShape.of(b.x(like)));
     }
