@@ -19,9 +19,12 @@ import java.util.Map;
 public record OrtSettings(int intraOpThreads, boolean spinning, boolean deterministic, boolean memoryPattern,
         String profile) {
 
-    /** The tuned settings for {@code threads} cores. */
+    /**
+     * The settings for {@code threads} cores, as the Trainer's session has them (no memory pattern), with idle threads
+     * sleeping at once so that they leave the cores to whatever runs next.
+     */
     public static OrtSettings tuned(int threads) {
-        return new OrtSettings(threads, true, false, false, null);
+        return new OrtSettings(threads, false, false, false, null);
     }
 
     /** The same settings writing a profile under {@code prefix}. */

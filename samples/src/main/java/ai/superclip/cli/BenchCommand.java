@@ -38,8 +38,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", negatable = true, description = "Profile the mid train step with ONNX Runtime's profiler")
     Boolean profile;
 
-    @Option(names = "--ort-spinning", negatable = true, description = "Let ONNX Runtime's idle pool threads spin")
-    boolean ortSpinning = true;
+    @Option(names = "--ort-spinning", negatable = true, description = "Let ONNX Runtime's idle pool threads spin (off "
+            + "by default: spinning after our step would steal the cores from libtorch's next step)")
+    boolean ortSpinning;
 
     @Spec
     CommandSpec spec;
