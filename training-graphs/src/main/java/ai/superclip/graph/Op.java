@@ -583,7 +583,7 @@ public enum Op {
         @Override
         void backward(Backward b) {
             // In plain ops, from the saved Mean and InvStdDev: ONNX Runtime's LayerNormalizationGrad CPU kernel took
-            // 104–141 ms per tiny step against ~15 ms for these multi-threaded ops (docs/performance.md).
+            // 104–141 ms per tiny step against ~20 ms for these multi-threaded ops (docs/performance.md).
             Value x = b.x(0);
             int rank = x.rank();
             int axis = Shape.axis((int) b.node().intAttr("axis", -1), rank);
