@@ -83,8 +83,18 @@ class ModelArtifactsTest {
         for (String file : List.of(InferenceExport.IMAGE_ENCODER, InferenceExport.TEXT_ENCODER)) {
             ModelProto model = ModelProto.parseFrom(Files.readAllBytes(export.resolve(file)));
             for (NodeProto n : model.getGraph().getNodeList()) {
-                boolean allowedContribOp = Set.of("Gelu", "FastGelu").contains(n.getOpType());
+                boolean allowedContribOp = Set.of("Gelu", "FastGelu", "Attention").contains(n.getOpType());
                 assertTrue(n.getDomain().isEmpty() || allowedContribOp, file + ": " + n.getDomain() + "::" + n.getOpType());
+            }
+            // one fused attention kernel per block, causal in the text encoder
+            List<NodeProto> attention = model.getGraph().getNodeList().stream()
+                    .filter(n -> n.getOpType().equals("Attention")).toList();
+            boolean text = file.equals(InferenceExport.TEXT_ENCODER);
+            assertEquals(text ? TINY.text().layers() : TINY.vision().layers(), attention.size(), file);
+            for (NodeProto n : attention) {
+                long unidirectional = n.getAttributeList().stream().filter(a -> a.getName().equals("unidirectional"))
+                        .findFirst().orElseThrow().getI();
+                assertEquals(text ? 1 : 0, unidirectional, file + " causal mask");
             }
             assertTrue(model.getGraph().getInitializerList().stream().noneMatch(t -> t.getName().startsWith("superclip_head")
                     || t.getName().equals("logit_scale")), "no head, no logit scale");
