@@ -167,6 +167,11 @@ public final class CsvDataset implements ImageTextDataset {
     }
 
     @Override
+    public String caption(int index) {
+        return captions.get(index);
+    }
+
+    @Override
     public BadSamples badSamples() {
         return badSamples;
     }

@@ -141,6 +141,11 @@ public final class EmojiDataset implements ImageTextDataset {
                 entry.label(), entry.attributes());
     }
 
+    @Override
+    public String caption(int index) {
+        return entries.get(index).caption();
+    }
+
     /** The emoji categories in alphabetical order; {@link Sample#label()} indexes this list. */
     @Override
     public List<String> classNames() {

@@ -114,6 +114,11 @@ public final class FolderDataset implements ImageTextDataset {
     }
 
     @Override
+    public String caption(int index) {
+        return captions.get(index);
+    }
+
+    @Override
     public BadSamples badSamples() {
         return badSamples;
     }

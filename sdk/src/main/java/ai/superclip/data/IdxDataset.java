@@ -182,7 +182,12 @@ public final class IdxDataset implements ImageTextDataset {
         byte[] target = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
         System.arraycopy(pixels, index * rows * columns, target, 0, rows * columns);
         int label = labels[index] & 0xFF;
-        return new Sample(id(index), image, template.replace("{}", classNames.get(label)), label, Map.of());
+        return new Sample(id(index), image, caption(index), label, Map.of());
+    }
+
+    @Override
+    public String caption(int index) {
+        return template.replace("{}", classNames.get(labels[index] & 0xFF));
     }
 
     @Override

@@ -34,6 +34,16 @@ public interface ImageTextDataset extends AutoCloseable {
      */
     Sample read(int index);
 
+    /**
+     * The caption of record {@code index} without decoding its image (for statistics over captions, such as offline
+     * IDF). The default reads the whole record; the SDK's sources answer from the captions they keep.
+     *
+     * @throws DataException naming the record when it cannot be read
+     */
+    default String caption(int index) {
+        return read(index).caption();
+    }
+
     /** Names of the classes that {@link Sample#label()} indexes; empty when records carry no label. */
     default List<String> classNames() {
         return List.of();

@@ -78,6 +78,11 @@ public final class Splits {
         }
 
         @Override
+        public String caption(int index) {
+            return parent.caption(indices[index]);
+        }
+
+        @Override
         public List<String> classNames() {
             return parent.classNames();
         }

@@ -209,6 +209,7 @@ public final class SyntheticScenes implements ImageTextDataset {
     }
 
     /** The caption of sample {@code index} in this dataset's style (short or long, see {@link Builder#longCaptions}). */
+    @Override
     public String caption(int index) {
         return caption(scene(random(index)), longCaptions);
     }

@@ -176,6 +176,11 @@ public final class TarShardDataset implements ImageTextDataset {
     }
 
     @Override
+    public String caption(int index) {
+        return locations.get(index).caption();
+    }
+
+    @Override
     public BadSamples badSamples() {
         return badSamples;
     }

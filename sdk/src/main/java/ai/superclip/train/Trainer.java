@@ -405,7 +405,7 @@ public final class Trainer implements AutoCloseable {
     private List<String> captions() {
         List<String> out = new ArrayList<>(data.size());
         for (int i = 0; i < data.size(); i++) {
-            out.add(data.read(i).caption());
+            out.add(data.caption(i)); // no image decoding for caption statistics
         }
         return out;
     }

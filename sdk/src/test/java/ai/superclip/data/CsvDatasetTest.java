@@ -48,6 +48,17 @@ class CsvDatasetTest {
     }
 
     @Test
+    void captionsAreReadWithoutDecodingTheImages() throws IOException {
+        CsvDataset data = CsvDataset.open(manifest("filepath,title\nimg/a.png,red\nimg/b.png,green\n"), "filepath",
+                "title");
+        Files.write(dir.resolve("img/b.png"), new byte[] {1, 2, 3}); // corrupt after opening
+        assertEquals("red", data.caption(0));
+        assertEquals("green", data.caption(1), "offline caption statistics never touch the image");
+        DataException e = assertThrows(DataException.class, () -> data.read(1));
+        assertTrue(e.getMessage().contains("b.png"), e.getMessage());
+    }
+
+    @Test
     void readsTsvWithAChosenSeparator() throws IOException {
         Path tsv = Files.writeString(dir.resolve("train.tsv"), "title\tfilepath\na, b, c\timg/b.png\n");
         CsvDataset data = CsvDataset.open(tsv, "filepath", "title", '\t', BadSamples.fail());

@@ -48,6 +48,7 @@ class SplitsTest {
             ImageTextDataset part = splits.select(data, split);
             for (int i = 0; i < part.size(); i++) {
                 assertTrue(seenIds.add(part.id(i)), "each record in one split only");
+                assertEquals(part.read(i).caption(), part.caption(i), "captions come through the view");
                 Split before = imageSplit.put(part.splitKey(i), split);
                 assertTrue(before == null || before == split, "both captions of an image share its split");
             }
