@@ -1,5 +1,6 @@
 package ai.superclip.runtime;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -150,7 +151,20 @@ public final class TrainingSession implements AutoCloseable {
      * @param inputs every training input by name (see {@link #trainInputNames()})
      */
     public StepOutputs trainStep(Map<String, ? extends OnnxTensorLike> inputs) throws OrtException {
-        return new StepOutputs(session.trainStep(inOrder(trainInputs, inputs, "training")));
+        return new StepOutputs(session.trainStep(inOrder(trainInputs, inputs, "training model's inputs")));
+    }
+
+    /**
+     * Runs forward and backward like {@link #trainStep(Map)}, writing the outputs into tensors the caller made once
+     * and reuses across steps (pinned outputs: nothing is allocated per step). Read the values from the tensors'
+     * buffers afterwards.
+     *
+     * @param outputs every training output by name (see {@link #trainOutputNames()}), shaped as the model makes it
+     */
+    public void trainStep(Map<String, ? extends OnnxTensorLike> inputs, Map<String, OnnxTensor> outputs)
+            throws OrtException {
+        session.trainStep(inOrder(trainInputs, inputs, "training model's inputs"),
+                inOrder(trainOutputs, outputs, "training model's outputs")).close();
     }
 
     /**
@@ -159,7 +173,7 @@ public final class TrainingSession implements AutoCloseable {
      * @param inputs every eval input by name (see {@link #evalInputNames()})
      */
     public StepOutputs evalStep(Map<String, ? extends OnnxTensorLike> inputs) throws OrtException {
-        return new StepOutputs(session.evalStep(inOrder(evalInputs, inputs, "eval")));
+        return new StepOutputs(session.evalStep(inOrder(evalInputs, inputs, "eval model's inputs")));
     }
 
     /** Updates the weights from the accumulated gradients. */
@@ -198,23 +212,23 @@ public final class TrainingSession implements AutoCloseable {
         sessionOptions.close();
     }
 
-    /** Checks the names given against {@code expected} and orders the inputs as the model wants. */
-    static <T> Map<String, T> inOrder(List<String> expected, Map<String, ? extends T> inputs, String model)
+    /** Checks the names given against {@code expected} and orders the values as the model wants. */
+    static <T> Map<String, T> inOrder(List<String> expected, Map<String, ? extends T> given, String what)
             throws OrtException {
         List<String> missing = new ArrayList<>();
         Map<String, T> ordered = new LinkedHashMap<>();
         for (String name : expected) {
-            T value = inputs.get(name);
+            T value = given.get(name);
             if (value == null) {
                 missing.add(name);
             } else {
                 ordered.put(name, value);
             }
         }
-        List<String> unknown = new ArrayList<>(inputs.keySet());
+        List<String> unknown = new ArrayList<>(given.keySet());
         unknown.removeAll(expected);
         if (!missing.isEmpty() || !unknown.isEmpty()) {
-            throw new OrtException(OrtErrorCode.ORT_INVALID_ARGUMENT, "The " + model + " model takes inputs " + expected
+            throw new OrtException(OrtErrorCode.ORT_INVALID_ARGUMENT, "The " + what + " are " + expected
                     + (missing.isEmpty() ? "" : "; missing " + missing)
                     + (unknown.isEmpty() ? "" : "; unknown " + unknown));
         }

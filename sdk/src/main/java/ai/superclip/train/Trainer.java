@@ -15,7 +15,6 @@ import ai.superclip.model.InferenceExport;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.runtime.OrtRuntime;
-import ai.superclip.runtime.StepOutputs;
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.ClipTokenizer;
 import ai.superclip.tokenization.IdfStatistics;
@@ -212,9 +211,10 @@ public final class Trainer implements AutoCloseable {
                         .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
                         .build();
                 OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k});
-                OnnxTensor decayTensor = OnnxTensor.createTensor(env, decayValue, new long[] {1})) {
-            // The two scalar inputs live for the whole run (the decay's value is rewritten in place each
-            // micro-step); only the batch tensors, views over the loader's pooled buffers, are made per step.
+                OnnxTensor decayTensor = OnnxTensor.createTensor(env, decayValue, new long[] {1});
+                PinnedScalars out = new PinnedScalars(env, session.trainOutputNames())) {
+            // The two scalar inputs and the outputs live for the whole run (the decay's value is rewritten in place
+            // each micro-step); only the batch tensors, views over the loader's pooled buffers, are made per step.
             Map<String, OnnxTensor> in = new HashMap<>();
             in.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, gradientScale);
             if (session.trainInputNames().contains(TrainingArtifacts.WEIGHT_DECAY_INPUT)) {
@@ -251,13 +251,14 @@ public final class Trainer implements AutoCloseable {
                             in.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, rows(clsTargets, n * vocab),
                                     new long[] {n, vocab}));
                         }
-                        try (StepOutputs out = session.trainStep(in)) {
-                            float l = out.getFloat(TrainingArtifacts.LOSS);
+                        try {
+                            session.trainStep(in, out.tensors);
+                            float l = out.get(TrainingArtifacts.LOSS);
                             finite &= Float.isFinite(l);
                             loss += l / k;
-                            clip += out.getFloat(SuperClipModel.CLIP_LOSS) / k;
-                            cls += superclip ? out.getFloat(SuperClipModel.CLS_LOSS) / k : Double.NaN;
-                            scale = out.getFloat(SuperClipModel.SCALE);
+                            clip += out.get(SuperClipModel.CLIP_LOSS) / k;
+                            cls += superclip ? out.get(SuperClipModel.CLS_LOSS) / k : Double.NaN;
+                            scale = out.get(SuperClipModel.SCALE);
                         } finally {
                             batchInputs.forEach(name -> in.remove(name).close());
                         }
@@ -408,6 +409,38 @@ public final class Trainer implements AutoCloseable {
             out.add(data.caption(i)); // no image decoding for caption statistics
         }
         return out;
+    }
+
+    /**
+     * The training outputs (loss terms and the temperature, all float scalars) pinned: tensors over direct buffers,
+     * made once and written by every step, so that a step allocates no outputs.
+     */
+    private static final class PinnedScalars implements AutoCloseable {
+        final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+        private final Map<String, FloatBuffer> values = new HashMap<>();
+
+        PinnedScalars(OrtEnvironment env, List<String> names) throws OrtException {
+            try {
+                for (String name : names) {
+                    FloatBuffer value = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder())
+                            .asFloatBuffer();
+                    values.put(name, value);
+                    tensors.put(name, OnnxTensor.createTensor(env, value, new long[0]));
+                }
+            } catch (OrtException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        float get(String name) {
+            return values.get(name).get(0);
+        }
+
+        @Override
+        public void close() {
+            tensors.values().forEach(OnnxTensor::close);
+        }
     }
 
     /** A view of the first {@code count} elements of {@code buffer} (0 means all), independent of its position. */

@@ -17,7 +17,7 @@ class TrainingSessionTest {
     @Test
     void inputsAreOrderedAsTheModelDeclaresThem() throws OrtException {
         Map<String, Integer> given = Map.of("targets", 3, "images", 1, "tokens", 2);
-        Map<String, Integer> ordered = TrainingSession.inOrder(EXPECTED, given, "training");
+        Map<String, Integer> ordered = TrainingSession.inOrder(EXPECTED, given, "training model's inputs");
         assertEquals(EXPECTED, List.copyOf(ordered.keySet()));
         assertEquals(List.of(1, 2, 3), List.copyOf(ordered.values()));
     }
@@ -26,10 +26,10 @@ class TrainingSessionTest {
     void missingAndUnknownInputsAreNamed() {
         Map<String, Integer> given = Map.of("images", 1, "token_ids", 2, "targets", 3);
         OrtException e =
-                assertThrows(OrtException.class, () -> TrainingSession.inOrder(EXPECTED, given, "eval"));
+                assertThrows(OrtException.class, () -> TrainingSession.inOrder(EXPECTED, given, "eval model's inputs"));
         String message = e.getMessage();
         assertEquals(OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT, e.getCode());
-        assertTrue(message.contains("[images, tokens, targets]"), message);
+        assertTrue(message.contains("The eval model's inputs are [images, tokens, targets]"), message);
         assertTrue(message.contains("missing [tokens]"), message);
         assertTrue(message.contains("unknown [token_ids]"), message);
     }

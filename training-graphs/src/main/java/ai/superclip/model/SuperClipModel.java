@@ -23,7 +23,8 @@ import java.util.Map;
  * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, L]
  * and, for SuperCLIP, {@value #CLS_TARGETS} float [B, V] (the caption's IDF-weighted, L1-normalised multi-hot
  * tokens). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
- * ({@value #CLS_LOSS} only for SuperCLIP), and so is the temperature {@value #SCALE}.
+ * ({@value #CLS_LOSS} only for SuperCLIP), and so is the temperature {@value #SCALE}. Every training output is a
+ * float scalar.
  */
 public final class SuperClipModel {
     public static final String PIXELS = "pixels";
