@@ -4,7 +4,6 @@ import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.Op;
 import ai.superclip.graph.Value;
-import java.util.List;
 
 /**
  * A stack of pre-LN residual attention blocks (open_clip's {@code Transformer}), declared under the current
@@ -59,13 +58,8 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
                         causal ? 1L : 0L).input(x).input(inW.transpose(1, 0)).input(inB).build();
                 return Layers.linear(context, "out_proj", width, projStd);
             }
-            // Q, K and V as three projections by row blocks of the packed weights: splitting the weights is cheap,
-            // splitting one [B·T, 3D] projection (and concatenating its gradient) copied the activations each way
-            List<Value> w = g.node(Op.SPLIT).attr("axis", 0L).input(inW).input(g.longs(width, width, width)).buildAll();
-            List<Value> bias = g.node(Op.SPLIT).attr("axis", 0L).input(inB).input(g.longs(width, width, width))
-                    .buildAll();
-            List<Value> parts = List.of(Layers.affine(x, w.get(0), bias.get(0)), Layers.affine(x, w.get(1), bias.get(1)),
-                    Layers.affine(x, w.get(2), bias.get(2)));
+            Value qkv = Layers.affine(x, inW, inB);
+            var parts = g.node(Op.SPLIT).attr("axis", -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
             Value q = heads(parts.get(0), t, headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
             Value kT = heads(parts.get(1), t, headDim, 0, 2, 3, 1);
             Value v = heads(parts.get(2), t, headDim, 0, 2, 1, 3);
