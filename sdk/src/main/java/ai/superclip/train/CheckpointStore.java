@@ -1,5 +1,6 @@
 package ai.superclip.train;
 
+import ai.superclip.artifacts.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class CheckpointStore {
             Files.createDirectory(tmp);
             writer.writeTo(tmp);
             writeManifest(tmp);
-            syncDirectory(tmp);
+            AtomicFiles.syncDirectory(tmp);
             if (Files.exists(target)) {
                 discard(target);
             }
@@ -81,7 +82,7 @@ public final class CheckpointStore {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new CheckpointException("the file system of " + root + " cannot rename atomically", e);
             }
-            syncDirectory(root);
+            AtomicFiles.syncDirectory(root);
         } catch (CheckpointException e) {
             deleteQuietly(tmp);
             throw e;
@@ -223,14 +224,6 @@ public final class CheckpointStore {
     private static void sync(Path f) throws IOException {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
             ch.force(true);
-        }
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // some file systems cannot sync a directory; the rename is still atomic
         }
     }
 

@@ -6,12 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.FloatBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * An ONNX Runtime on-device training checkpoint: the flatbuffer file (identifier {@code ODTC},
@@ -203,40 +202,16 @@ public record OrtCheckpoint(
      */
     public void write(Path file) {
         ByteBuffer data = build().dataBuffer().duplicate();
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                while (data.hasRemaining()) {
-                    out.write(data);
-                }
-                out.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory(dir);
+            AtomicFiles.write(file, out -> Channels.newChannel(out).write(data));
         } catch (IOException e) {
-            ArtifactException failure = new ArtifactException("cannot write ORT checkpoint " + file + ": " + e, e);
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException cleanup) {
-                failure.addSuppressed(cleanup);
-            }
-            throw failure;
+            throw new ArtifactException("cannot write ORT checkpoint " + file + ": " + e, e);
         }
     }
 
     /** The checkpoint file's bytes. */
     public byte[] toBytes() {
         return build().sizedByteArray();
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Some platforms (Windows) cannot open a directory for syncing; the rename has happened regardless.
-        }
     }
 
     private FlatBufferBuilder build() {

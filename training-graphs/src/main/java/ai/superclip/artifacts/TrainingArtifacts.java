@@ -9,10 +9,8 @@ import ai.superclip.graph.Op;
 import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Value;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,11 +169,8 @@ public final class TrainingArtifacts {
         return g.apply(Op.GREATER_OR_EQUAL, min, g.scalar(1, DType.FLOAT));
     }
 
-    private static void writeModel(Path file, ModelProto model) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            model.writeTo(out);
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    /** Writes an ONNX model file atomically (see {@link AtomicFiles}). */
+    public static void writeModel(Path file, ModelProto model) throws IOException {
+        AtomicFiles.write(file, model::writeTo);
     }
 }

@@ -1,15 +1,14 @@
 package ai.superclip.model;
 
-import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.superclip.artifacts.ArtifactException;
 import ai.superclip.artifacts.OrtCheckpoint;
+import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.ModelSpec;
 import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -77,8 +76,8 @@ public final class InferenceExport {
                 weights, metadata);
         try {
             Files.createDirectories(dir);
-            writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto());
-            writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto());
+            TrainingArtifacts.writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto());
+            TrainingArtifacts.writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto());
         } catch (IOException e) {
             throw new ArtifactException("cannot write the encoders to " + dir + ": " + e.getMessage(), e);
         }
@@ -113,11 +112,5 @@ public final class InferenceExport {
 
     private static String jsonArray(double[] values) {
         return Arrays.stream(values).mapToObj(Double::toString).collect(Collectors.joining(", ", "[", "]"));
-    }
-
-    private static void writeModel(Path file, ModelProto model) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            model.writeTo(out);
-        }
     }
 }
