@@ -8,33 +8,32 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The ONNX Runtime session settings a benchmark runs with: the knobs that matter on a small CPU machine.
+ * The ONNX Runtime session settings a benchmark runs with: the knobs that matter on a small CPU machine. The rest is
+ * fixed: all graph optimisations, sequential execution, the CPU arena without the memory pattern (as the SDK's
+ * Trainer runs), deterministic compute off.
  *
  * @param intraOpThreads threads inside an operator (the core count)
  * @param spinning whether idle pool threads spin (ONNX Runtime's default) or sleep at once
- * @param deterministic deterministic kernels (the SDK's Trainer asks for them)
- * @param memoryPattern pre-planned activation memory for repeated shapes
  * @param profile a file prefix to write ONNX Runtime's profile to, or null
  */
-public record OrtSettings(int intraOpThreads, boolean spinning, boolean deterministic, boolean memoryPattern,
-        String profile) {
+public record OrtSettings(int intraOpThreads, boolean spinning, String profile) {
 
     /**
-     * The settings for {@code threads} cores, as the Trainer's session has them (no memory pattern), with idle threads
-     * sleeping at once so that they leave the cores to whatever runs next.
+     * The settings for {@code threads} cores, with idle threads sleeping at once so that they leave the cores to
+     * whatever runs next.
      */
     public static OrtSettings tuned(int threads) {
-        return new OrtSettings(threads, false, false, false, null);
+        return new OrtSettings(threads, false, null);
     }
 
     /** The same settings writing a profile under {@code prefix}. */
     public OrtSettings withProfile(String prefix) {
-        return new OrtSettings(intraOpThreads, spinning, deterministic, memoryPattern, prefix);
+        return new OrtSettings(intraOpThreads, spinning, prefix);
     }
 
     /** The same settings with idle pool threads spinning or not. */
     public OrtSettings withSpinning(boolean spin) {
-        return new OrtSettings(intraOpThreads, spin, deterministic, memoryPattern, profile);
+        return new OrtSettings(intraOpThreads, spin, profile);
     }
 
     /** A new SessionOptions object with these settings. */
@@ -44,9 +43,9 @@ public record OrtSettings(int intraOpThreads, boolean spinning, boolean determin
         o.setExecutionMode(ExecutionMode.SEQUENTIAL);
         o.setIntraOpNumThreads(intraOpThreads);
         o.setInterOpNumThreads(1);
-        o.setMemoryPatternOptimization(memoryPattern);
+        o.setMemoryPatternOptimization(false);
         o.setCPUArenaAllocator(true);
-        o.setDeterministicCompute(deterministic);
+        o.setDeterministicCompute(false);
         o.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
         if (profile != null) {
             o.enableProfiling(profile);
@@ -62,8 +61,8 @@ public record OrtSettings(int intraOpThreads, boolean spinning, boolean determin
         m.put("execution_mode", "sequential");
         m.put("optimization_level", "all");
         m.put("allow_spinning", spinning);
-        m.put("deterministic", deterministic);
-        m.put("memory_pattern", memoryPattern);
+        m.put("deterministic", false);
+        m.put("memory_pattern", false);
         return m;
     }
 }
