@@ -588,14 +588,13 @@ public enum Op {
             int rank = x.rank();
             int axis = Shape.axis((int) b.node().intAttr("axis", -1), rank);
             long[] normalized = java.util.stream.LongStream.range(axis, rank).toArray();
-            long[] leading = java.util.stream.LongStream.range(0, axis).toArray();
             Value dy = b.dy();
             Value xHat = x.sub(b.y(1)).mul(b.y(2));
             if (b.needs(1)) {
-                b.set(1, sumOver(dy.mul(xHat), leading));
+                b.set(1, b.sumTo(dy.mul(xHat), b.x(1)));
             }
             if (b.x(2) != null && b.needs(2)) {
-                b.set(2, sumOver(dy, leading));
+                b.set(2, b.sumTo(dy, b.x(2)));
             }
             if (b.needs(0)) {
                 Value g = dy.mul(b.x(1));
@@ -800,11 +799,6 @@ public enum Op {
     }
 
     /** A gradient node whose single output is shaped like forward input {@code like}. */
-    /** Sums over {@code axes}; none leaves the value as it is (ReduceSum would reduce every axis). */
-    private static Value sumOver(Value v, long[] axes) {
-        return axes.length == 0 ? v : v.sum(false, axes);
-    }
-
     private static Graph.NodeBuilder gradNode(Backward b, Op op, int like) {
         return b.graph().node(op).outputs(TypedShape.of(b.x(like)));
     }
