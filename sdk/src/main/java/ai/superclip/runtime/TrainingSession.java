@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException.OrtErrorCode;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import ai.onnxruntime.OrtTrainingSession;
+import ai.superclip.artifacts.TrainingArtifacts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,13 +23,13 @@ import java.util.Map;
  */
 public final class TrainingSession implements AutoCloseable {
     /** The checkpoint's name in an artifact directory. */
-    public static final String CHECKPOINT = "checkpoint";
+    public static final String CHECKPOINT = TrainingArtifacts.CHECKPOINT;
     /** The training model's name in an artifact directory. */
-    public static final String TRAINING_MODEL = "training_model.onnx";
+    public static final String TRAINING_MODEL = TrainingArtifacts.TRAINING_MODEL;
     /** The eval model's name in an artifact directory. */
-    public static final String EVAL_MODEL = "eval_model.onnx";
+    public static final String EVAL_MODEL = TrainingArtifacts.EVAL_MODEL;
     /** The optimizer model's name in an artifact directory. */
-    public static final String OPTIMIZER_MODEL = "optimizer_model.onnx";
+    public static final String OPTIMIZER_MODEL = TrainingArtifacts.OPTIMIZER_MODEL;
 
     /**
      * Session settings.
@@ -41,6 +42,11 @@ public final class TrainingSession implements AutoCloseable {
         /** ONNX Runtime's thread count, deterministic kernels, CPU. */
         public static final Options DEFAULT = new Options(0, true, "cpu");
 
+        /** Whether {@code device} names a device: "cpu", "cuda" or "cuda:N". */
+        public static boolean isDevice(String device) {
+            return device != null && device.matches("cpu|cuda(:\\d+)?");
+        }
+
         /** On the CPU. */
         public Options(int intraOpThreads, boolean deterministic) {
             this(intraOpThreads, deterministic, "cpu");
@@ -50,7 +56,7 @@ public final class TrainingSession implements AutoCloseable {
             if (intraOpThreads < 0) {
                 throw new IllegalArgumentException("threads must be >= 0, got " + intraOpThreads);
             }
-            if (device == null || !device.matches("cpu|cuda(:\\d+)?")) {
+            if (!isDevice(device)) {
                 throw new IllegalArgumentException("device must be cpu or cuda[:id], got " + device);
             }
         }

@@ -95,9 +95,9 @@ public final class CheckpointStore {
         return target;
     }
 
-    /** The newest complete checkpoint, if any. */
+    /** The newest complete checkpoint, if any (older ones are not verified). */
     public Optional<Path> latest() {
-        return complete().stream().findFirst();
+        return candidates().stream().filter(CheckpointStore::isComplete).findFirst();
     }
 
     /** Complete checkpoints, newest first. Directories that fail verification are skipped. */
@@ -166,10 +166,11 @@ public final class CheckpointStore {
     }
 
     private void prune() {
-        List<Path> good = complete();
-        for (Path p : candidates()) {
-            int rank = good.indexOf(p);
-            if (rank < 0 || rank >= keep) { // older than the newest `keep`, or damaged
+        int kept = 0;
+        for (Path p : candidates()) { // newest first: keep the newest `keep` complete ones, verifying only those
+            if (kept < keep && isComplete(p)) {
+                kept++;
+            } else { // older than the newest `keep`, or damaged
                 discard(p);
             }
         }

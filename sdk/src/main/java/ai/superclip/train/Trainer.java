@@ -60,7 +60,7 @@ public final class Trainer implements AutoCloseable {
     public static final String ARTIFACTS = "artifacts";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String METRICS = "metrics.jsonl";
-    static final String ORT_CHECKPOINT = "checkpoint";
+    static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
     static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -164,7 +164,9 @@ public final class Trainer implements AutoCloseable {
     public TrainingResult resume(Path checkpoint) throws OrtException {
         Path dir = checkpoint != null ? checkpoint : store.latest().orElseThrow(() -> new CheckpointException(
                 "no complete checkpoint in " + store.root() + " to resume from"));
-        CheckpointStore.verify(dir);
+        if (checkpoint != null) { // latest() has verified its pick
+            CheckpointStore.verify(dir);
+        }
         State state;
         try {
             state = JSON.treeToValue(JSON.readTree(dir.resolve(STATE_FILE).toFile()).get("state"), State.class);

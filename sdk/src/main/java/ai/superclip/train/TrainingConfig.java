@@ -1,5 +1,6 @@
 package ai.superclip.train;
 
+import ai.superclip.runtime.TrainingSession;
 import ai.superclip.artifacts.AdamW;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
@@ -55,7 +56,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         require(keepCheckpoints >= 1, "keep-checkpoints must be >= 1, got " + keepCheckpoints);
         require(maxBadStepsInARow >= 1, "max bad steps in a row must be >= 1, got " + maxBadStepsInARow);
         require(logEvery >= 1, "log interval must be >= 1, got " + logEvery);
-        require(device != null && device.matches("cpu|cuda(:\\d+)?"), "device must be cpu or cuda[:id], got " + device);
+        require(TrainingSession.Options.isDevice(device), "device must be cpu or cuda[:id], got " + device);
         require(output != null, "output directory must be set");
         idf = idf == null ? IdfMode.ONLINE : idf;
         frozenPrefixes = List.copyOf(frozenPrefixes);
