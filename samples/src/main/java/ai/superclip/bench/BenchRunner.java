@@ -109,7 +109,7 @@ public final class BenchRunner {
                     speedup.put("matmul_share_mid", entry.get("matmul_share"));
                     report.put("inference", inference(config, tokenizer, speedup, "artifacts-mid"));
                     if (o.profile()) {
-                        report.put("profile_mid_top_ops", profile(config, data));
+                        report.put("profile_mid_top_ops", profile(config, data, o.workDir().resolve("artifacts-" + slot)));
                     }
                 }
             }
@@ -136,7 +136,8 @@ public final class BenchRunner {
         entry.put("step_gflop", Stats.round(flops / 1e9));
         double load = loadAverage();
         Map<String, Harness.Task> tasks = new LinkedHashMap<>();
-        try (OrtTrain ours = new OrtTrain(config, o.workDir().resolve("artifacts-" + slot), data, settings, LR, SEED);
+        Path artifacts = OrtTrain.writeArtifacts(config, o.workDir().resolve("artifacts-" + slot), SEED);
+        try (OrtTrain ours = new OrtTrain(config, artifacts, data, settings, LR);
                 TorchClip torch = o.skipLibtorch() ? null : new TorchClip(config, SEED, LR);
                 TorchClip.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, data.targets, data.batch)) {
             tasks.put("ours", ours::step);
@@ -171,9 +172,11 @@ public final class BenchRunner {
         ModelCost cost = ModelCost.of(config);
         double flopShare = (double) cost.head().macs() / cost.totalMacs();
         double load = loadAverage();
-        try (OrtTrain sc = new OrtTrain(config, o.workDir().resolve("artifacts-" + slot), data, settings, LR, SEED);
-                OrtTrain clip = new OrtTrain(config.withLoss(ModelConfig.Loss.CLIP),
-                        o.workDir().resolve("artifacts-" + slot + "-clip"), data, settings, LR, SEED)) {
+        ModelConfig clipConfig = config.withLoss(ModelConfig.Loss.CLIP);
+        Path clipArtifacts = OrtTrain.writeArtifacts(clipConfig, o.workDir().resolve("artifacts-" + slot + "-clip"), SEED);
+        // the SuperCLIP artifacts are those the train step benchmark of this slot wrote
+        try (OrtTrain sc = new OrtTrain(config, o.workDir().resolve("artifacts-" + slot), data, settings, LR);
+                OrtTrain clip = new OrtTrain(clipConfig, clipArtifacts, data, settings, LR)) {
             Map<String, Harness.Task> tasks = new LinkedHashMap<>();
             tasks.put("superclip", sc::step);
             tasks.put("clip", clip::step);
@@ -305,12 +308,12 @@ public final class BenchRunner {
         return m;
     }
 
-    private Map<String, Object> profile(ModelConfig config, SyntheticInputs data) throws Exception {
+    /** Profiles a few steps over the artifacts the train step benchmark wrote into {@code artifacts}. */
+    private Map<String, Object> profile(ModelConfig config, SyntheticInputs data, Path artifacts) throws Exception {
         Path prefix = o.workDir().resolve("ort-profile");
         int steps = 3;
         Path written;
-        try (OrtTrain ours = new OrtTrain(config, o.workDir().resolve("artifacts-profile"), data,
-                settings.withProfile(prefix.toString()), LR, SEED)) {
+        try (OrtTrain ours = new OrtTrain(config, artifacts, data, settings.withProfile(prefix.toString()), LR)) {
             for (int i = 0; i < steps; i++) {
                 ours.step();
             }

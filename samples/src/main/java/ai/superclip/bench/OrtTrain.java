@@ -1,7 +1,6 @@
 package ai.superclip.bench;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -31,16 +30,17 @@ public final class OrtTrain implements AutoCloseable {
     private final Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
     private final List<OnnxTensor> owned = new ArrayList<>();
     private final float learningRate;
-    private final Path artifacts;
 
-    /**
-     * Writes the artifacts of {@code config} into {@code dir} and opens a session over them.
-     */
-    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, OrtSettings settings, float learningRate,
-            long seed) throws OrtException {
-        this.artifacts = dir;
-        this.learningRate = learningRate;
+    /** Writes the training artifacts of {@code config}, with initial weights drawn with {@code seed}, into {@code dir}. */
+    public static Path writeArtifacts(ModelConfig config, Path dir, long seed) {
         SuperClipModel.writeTrainingArtifacts(dir, config, List.of(), Map.of(), seed);
+        return dir;
+    }
+
+    /** Opens a session over the artifacts of {@code config} in {@code dir} (see {@link #writeArtifacts}). */
+    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, OrtSettings settings, float learningRate)
+            throws OrtException {
+        this.learningRate = learningRate;
         OrtEnvironment env = OrtRuntime.environment();
         options = settings.options();
         session = env.createTrainingSession(dir.resolve(TrainingArtifacts.CHECKPOINT).toString(),
@@ -98,22 +98,6 @@ public final class OrtTrain implements AutoCloseable {
         session.optimizerStep();
         session.lazyResetGrad();
         return pinned.get(TrainingArtifacts.LOSS).getFloatBuffer().get(0);
-    }
-
-    /** Forward and backward only (gradients accumulate; reset lazily by the next call). */
-    public void forwardBackward() throws OrtException {
-        session.trainStep(inputs, pinned).close();
-        session.lazyResetGrad();
-    }
-
-    /** The artifact directory. */
-    public Path artifacts() {
-        return artifacts;
-    }
-
-    /** The inputs fed each step. */
-    public Map<String, ? extends OnnxTensorLike> inputs() {
-        return inputs;
     }
 
     @Override

@@ -26,7 +26,6 @@ public final class SyntheticInputs {
     public final FloatBuffer pixels;
     public final LongBuffer ids;
     public final FloatBuffer targets;
-    public final List<String> captions;
 
     public SyntheticInputs(ModelConfig config, ClipTokenizer tokenizer, int batch, long seed) {
         this.batch = batch;
@@ -36,7 +35,7 @@ public final class SyntheticInputs {
         for (int i = 0; i < pixels.capacity(); i++) {
             pixels.put(i, (float) r.nextGaussian());
         }
-        captions = captions(batch, r);
+        List<String> captions = captions(batch, r);
         int l = tokenizer.contextLength();
         ids = ByteBuffer.allocateDirect(batch * l * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
         tokenizer.encodeBatch(captions, ids);

@@ -18,6 +18,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.superclip.graph.Parameter;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
+import ai.superclip.nn.Transformer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.LinkedHashMap;
@@ -75,18 +76,7 @@ public final class TorchClip implements AutoCloseable {
         queryScaleVision = scalar((float) (1 / Math.sqrt(config.vision().width() / (double) config.vision().heads())));
         queryScaleText = scalar((float) (1 / Math.sqrt(config.text().width() / (double) config.text().heads())));
         int l = config.text().contextLength();
-        float[] mask = new float[l * l];
-        for (int i = 0; i < l; i++) {
-            for (int j = i + 1; j < l; j++) {
-                mask[i * l + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        causalMask = owned(mask, l, l);
-    }
-
-    /** Number of parameters. */
-    public long parameterCount() {
-        return params.values().stream().mapToLong(a -> a.getShape().size()).sum();
+        causalMask = owned(Transformer.causalMaskValues(l), l, l);
     }
 
     /** A copy of {@code values} in memory libtorch owns. */

@@ -1,5 +1,6 @@
 package ai.superclip.data;
 
+import ai.superclip.model.InferenceExport;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 import java.awt.image.Raster;
@@ -24,10 +25,10 @@ import java.util.random.RandomGenerator;
  */
 public final class ImagePreprocessor {
 
-    /** CLIP's per-channel mean (R, G, B) of pixel values in [0, 1]. */
-    public static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+    /** CLIP's per-channel mean (R, G, B) of pixel values in [0, 1], as the exported encoders record it. */
+    public static final float[] CLIP_MEAN = floats(InferenceExport.IMAGE_MEAN);
     /** CLIP's per-channel standard deviation (R, G, B). */
-    public static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+    public static final float[] CLIP_STD = floats(InferenceExport.IMAGE_STD);
     /** open_clip's default lower bound of the random crop's area fraction. */
     public static final double DEFAULT_MIN_CROP_SCALE = 0.9;
 
@@ -237,5 +238,13 @@ public final class ImagePreprocessor {
             }
             return 0;
         }
+    }
+
+    private static float[] floats(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
     }
 }

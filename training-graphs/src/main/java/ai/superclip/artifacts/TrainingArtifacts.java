@@ -58,7 +58,7 @@ public final class TrainingArtifacts {
 
     /** What was written, for callers that feed the models. */
     public record Layout(List<String> userInputs, List<String> trainable, List<String> frozen,
-            List<String> outputs, boolean hasWeightDecayInput) {
+            List<String> outputs) {
     }
 
     /**
@@ -102,17 +102,17 @@ public final class TrainingArtifacts {
             flags.put(p.name() + FLAG_SUFFIX, g.node(Op.IN_PLACE_ACCUMULATOR).input(buffer).input(grad).input(reset).build());
         }
 
-        List<Value> trainInputs = new ArrayList<>(userInputs);
-        trainInputs.add(gradientScale);
+        List<Value> fed = new ArrayList<>(userInputs); // what the caller feeds each step
+        fed.add(gradientScale);
         Map<String, Value> trainOutputs = new LinkedHashMap<>(evalOutputs);
         boolean decay = adamW.weightDecay() > 0 && trainable.stream().anyMatch(Parameter::decay);
         List<Parameter> exempt = trainable.stream().filter(p -> !p.decay()).toList();
-        boolean exemptInput = decay && !exempt.isEmpty();
-        if (exemptInput) {
+        if (decay && !exempt.isEmpty()) {
             Value rate = g.input(WEIGHT_DECAY_INPUT, DType.FLOAT, 1);
-            trainInputs.add(rate);
+            fed.add(rate);
             trainOutputs.put(LOSS, exemptFromDecay(g, loss, rate, exempt, flags.values()));
         }
+        List<Value> trainInputs = new ArrayList<>(fed);
         trainInputs.addAll(paramInputs);
         trainInputs.addAll(buffers);
         trainInputs.add(reset);
@@ -135,9 +135,8 @@ public final class TrainingArtifacts {
         }
         new OrtCheckpoint(trainableValues, frozenValues, null, OrtCheckpoint.PropertyBag.empty())
                 .write(dir.resolve(CHECKPOINT));
-        return new Layout(trainInputs.subList(0, userInputs.size() + (exemptInput ? 2 : 1)).stream().map(Value::name)
-                .toList(), trainable.stream().map(Parameter::name).toList(), frozen.stream().map(Parameter::name).toList(),
-                List.copyOf(evalOutputs.keySet()), exemptInput);
+        return new Layout(fed.stream().map(Value::name).toList(), trainable.stream().map(Parameter::name).toList(),
+                frozen.stream().map(Parameter::name).toList(), List.copyOf(evalOutputs.keySet()));
     }
 
     /**

@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
@@ -33,7 +32,6 @@ public final class Graph {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, TensorProto> constants = new LinkedHashMap<>();
-    private final Map<String, Value> constantValues = new HashMap<>();
     private final Map<String, double[]> constantData = new HashMap<>();
     private final Map<String, Value> constantCache = new HashMap<>();
     private final Set<String> names = new HashSet<>();
@@ -134,7 +132,6 @@ public final class Graph {
         }
         constants.put(name, t.build());
         Value v = new Value(this, name, dtype, shape, null);
-        constantValues.put(name, v);
         constantData.put(name, data);
         return v;
     }
@@ -242,12 +239,6 @@ public final class Graph {
 
     // ---------------------------------------------------------------- names and scope
 
-    /** Enters a name scope; close the returned handle to leave it. Parameters get dotted names. */
-    public AutoCloseable scope(String name) {
-        scope.addLast(name);
-        return scope::removeLast;
-    }
-
     /** Runs {@code body} inside a name scope. */
     public <T> T inScope(String name, java.util.function.Supplier<T> body) {
         scope.addLast(name);
@@ -294,12 +285,6 @@ public final class Graph {
         return List.copyOf(parameters.values());
     }
 
-    /** The parameter carried by {@code v}, or null. */
-    public Parameter parameterOf(Value v) {
-        Parameter p = parameters.get(v.name());
-        return p != null && p.value() == v ? p : null;
-    }
-
     public List<Value> inputs() {
         return Collections.unmodifiableList(inputs);
     }
@@ -316,10 +301,5 @@ public final class Graph {
     /** Number of nodes added so far. */
     public int nodeCount() {
         return nodes.size();
-    }
-
-    /** All parameter values, in declaration order. */
-    public Collection<Value> parameterValues() {
-        return parameters.values().stream().map(Parameter::value).toList();
     }
 }

@@ -17,7 +17,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -169,14 +168,5 @@ public record ModelSpec(String name, List<Value> inputs, Map<String, Value> outp
     /** A spec with no embedded parameters and no metadata. */
     public static ModelSpec of(String name, List<Value> inputs, Map<String, Value> outputs) {
         return new ModelSpec(name, inputs, outputs, Map.of(), Map.of());
-    }
-
-    /** Outputs keyed by their own value names, in the given order. */
-    public static Map<String, Value> named(Value... values) {
-        Map<String, Value> m = new LinkedHashMap<>();
-        for (Value v : values) {
-            m.put(v.name(), v);
-        }
-        return m;
     }
 }

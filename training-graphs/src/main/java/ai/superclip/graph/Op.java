@@ -127,12 +127,6 @@ public enum Op {
             b.set(0, b.dy().mul(slope));
         }
     },
-    RELU("Relu") {
-        @Override
-        void backward(Backward b) {
-            b.set(0, gradNode(b, RELU_GRAD, 0).input(b.dy()).input(b.y(0)).build());
-        }
-    },
     /** GELU, exact erf form (com.microsoft). */
     GELU("Gelu", true) {
         @Override
@@ -716,7 +710,6 @@ public enum Op {
     },
     TANH_GRAD("TanhGrad", true, false),
     SIGMOID_GRAD("SigmoidGrad", true, false),
-    RELU_GRAD("ReluGrad", true, false),
     FAST_GELU_GRAD("FastGeluGrad", true, false),
     GATHER_GRAD("GatherGrad", true, false),
     GATHER_ELEMENTS_GRAD("GatherElementsGrad", true, false),

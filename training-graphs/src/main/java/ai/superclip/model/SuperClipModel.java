@@ -38,9 +38,6 @@ public final class SuperClipModel {
     public static final String TEXT_EMBEDS = "text_embeds";
     /** Prefix of the image tower's parameters: freeze it for LiT-style training. */
     public static final String VISION_PREFIX = VisionTower.PREFIX;
-    /** Prefixes of the text tower's parameters. */
-    public static final List<String> TEXT_PREFIXES = List.of("token_embedding.", "positional_embedding",
-            "transformer.", "ln_final.", "text_projection");
     /** Prefix of the classification head's parameters. */
     public static final String HEAD_PREFIX = "superclip_head.";
     public static final String LOGIT_SCALE = "logit_scale";

@@ -90,12 +90,17 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
 
     /** Additive mask [T, T]: 0 on and below the diagonal, -inf above. */
     public static Value causalMask(Graph g, long t) {
-        float[] m = new float[(int) (t * t)];
+        return g.constant(causalMaskValues((int) t), t, t);
+    }
+
+    /** The values of {@link #causalMask}, row-major. */
+    public static float[] causalMaskValues(int t) {
+        float[] m = new float[t * t];
         for (int i = 0; i < t; i++) {
             for (int j = i + 1; j < t; j++) {
-                m[(int) (i * t + j)] = Float.NEGATIVE_INFINITY;
+                m[i * t + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        return g.constant(m, t, t);
+        return m;
     }
 }
