@@ -17,7 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,22 +50,21 @@ public record ModelSpec(String name, List<Value> inputs, Map<String, Value> outp
             gp.addInput(valueInfo(v.name(), v, true));
             declared.add(v.name());
         }
-        Set<String> used = new LinkedHashSet<>();
+        Map<String, Value> used = new LinkedHashMap<>(); // graph leaves the model reads, by name
         for (Node n : needed) {
             gp.addNode(nodeProto(n));
-            n.inputs().stream().filter(v -> v != null && v.producer() == null).forEach(v -> used.add(v.name()));
+            n.inputs().stream().filter(v -> v != null && v.producer() == null).forEach(v -> used.put(v.name(), v));
         }
-        outputs.values().stream().filter(v -> v.producer() == null).forEach(v -> used.add(v.name()));
+        outputs.values().stream().filter(v -> v.producer() == null).forEach(v -> used.put(v.name(), v));
         Map<String, TensorProto> constants = g.constants();
-        for (String u : used) {
+        for (String u : used.keySet()) {
             if (declared.contains(u)) {
                 continue;
             }
             if (constants.containsKey(u)) {
                 gp.addInitializer(constants.get(u));
             } else if (embedded.containsKey(u)) {
-                Value p = g.parameters().stream().filter(x -> x.name().equals(u)).findFirst().orElseThrow().value();
-                gp.addInitializer(floatTensor(u, p.shape(), embedded.get(u)));
+                gp.addInitializer(floatTensor(u, used.get(u).shape(), embedded.get(u)));
             } else {
                 throw new GraphException("model " + name + " uses " + u + ", which is neither an input nor embedded");
             }
