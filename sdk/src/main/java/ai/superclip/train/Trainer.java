@@ -83,6 +83,8 @@ public final class Trainer implements AutoCloseable {
 
     private final TrainingConfig config;
     private final ModelConfig model;
+    /** {@link #model} as JSON, recorded in every checkpoint's state file and compared on resume. */
+    private final JsonNode modelJson;
     private final ImageTextDataset data;
     private final ClipTokenizer tokenizer;
     private final TokenTargets targets;
@@ -97,6 +99,11 @@ public final class Trainer implements AutoCloseable {
         this.data = data;
         this.tokenizer = ClipTokenizer.clip(config.model().text().contextLength());
         this.model = config.model().withTokenizer(tokenizer.vocabularySize(), tokenizer.contextLength());
+        try {
+            this.modelJson = JSON.readTree(model.toJson());
+        } catch (IOException e) {
+            throw new IllegalStateException("the model config's own JSON does not parse", e);
+        }
         this.targets = TokenTargets.of(tokenizer, true);
         this.store = new CheckpointStore(config.output().resolve(CHECKPOINTS), config.keepCheckpoints());
         if (data.size() < config.batchSize()) {
@@ -168,12 +175,14 @@ public final class Trainer implements AutoCloseable {
             CheckpointStore.verify(dir);
         }
         State state;
+        JsonNode saved;
         try {
-            state = JSON.treeToValue(JSON.readTree(dir.resolve(STATE_FILE).toFile()).get("state"), State.class);
+            saved = JSON.readTree(dir.resolve(STATE_FILE).toFile());
+            state = JSON.treeToValue(saved.get("state"), State.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
         }
-        requireSameModel(dir);
+        requireSameModel(dir, saved.get("model"));
         Path artifacts = config.output().resolve(ARTIFACTS);
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
             SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
@@ -317,7 +326,7 @@ public final class Trainer implements AutoCloseable {
             idf.save(dir.resolve(IDF_FILE));
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", state);
-            doc.put("model", JSON.readTree(model.toJson()));
+            doc.put("model", modelJson);
             doc.put("batch_size", config.batchSize());
             doc.put("accumulation", config.accumulation());
             doc.put("steps", config.steps());
@@ -343,19 +352,11 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Fails naming the first setting where the checkpoint's recorded model differs from this run's. */
-    private void requireSameModel(Path dir) {
-        JsonNode saved;
-        JsonNode ours;
-        try {
-            saved = JSON.readTree(dir.resolve(STATE_FILE).toFile()).get("model");
-            ours = JSON.readTree(model.toJson());
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
-        }
+    private void requireSameModel(Path dir, JsonNode saved) {
         if (saved == null) {
             return; // written before the model was recorded
         }
-        String difference = difference("", saved, ours);
+        String difference = difference("", saved, modelJson);
         if (difference != null) {
             throw new CheckpointException("cannot resume from " + dir + ": the checkpoint's model differs from this run's in "
                     + difference);
