@@ -51,20 +51,41 @@ public final class Model implements AutoCloseable {
             }
         }
         OrtEnvironment env = OrtRuntime.environment();
-        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        if (threads > 0) {
-            options.setIntraOpNumThreads(threads);
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (threads > 0) {
+                options.setIntraOpNumThreads(threads);
+            }
+            OrtSession imageSession = env.createSession(imageFile.toString(), options);
+            OrtSession textSession = null;
+            try {
+                textSession = env.createSession(textFile.toString(), options);
+                Map<String, String> meta = imageSession.getMetadata().getCustomMetadata();
+                int imageSize = Integer.parseInt(required(meta, InferenceExport.IMAGE_SIZE_KEY, imageFile));
+                Map<String, String> textMeta = textSession.getMetadata().getCustomMetadata();
+                int context = Integer.parseInt(required(textMeta, InferenceExport.CONTEXT_LENGTH_KEY, textFile));
+                ClipTokenizer tokenizer =
+                        tokenizer(dir, required(textMeta, InferenceExport.TOKENIZER_KEY, textFile), context);
+                return new Model(new ImageEncoder(env, imageSession, imageSize, maxBatch),
+                        new TextEncoder(env, textSession, tokenizer, maxBatch), meta);
+            } catch (OrtException | RuntimeException e) {
+                closeQuietly(textSession, e);
+                closeQuietly(imageSession, e);
+                throw e;
+            }
         }
-        OrtSession imageSession = env.createSession(imageFile.toString(), options);
-        OrtSession textSession = env.createSession(textFile.toString(), options);
-        Map<String, String> meta = imageSession.getMetadata().getCustomMetadata();
-        int imageSize = Integer.parseInt(required(meta, InferenceExport.IMAGE_SIZE_KEY, imageFile));
-        Map<String, String> textMeta = textSession.getMetadata().getCustomMetadata();
-        int context = Integer.parseInt(required(textMeta, InferenceExport.CONTEXT_LENGTH_KEY, textFile));
-        ClipTokenizer tokenizer = tokenizer(dir, required(textMeta, InferenceExport.TOKENIZER_KEY, textFile), context);
-        return new Model(new ImageEncoder(env, imageSession, imageSize, maxBatch),
-                new TextEncoder(env, textSession, tokenizer, maxBatch), meta);
+    }
+
+    /** Closes a session created before a later step of {@link #load} failed, keeping the first failure. */
+    private static void closeQuietly(OrtSession session, Exception failure) {
+        if (session == null) {
+            return;
+        }
+        try {
+            session.close();
+        } catch (OrtException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static ClipTokenizer tokenizer(Path dir, String identity, int context) {

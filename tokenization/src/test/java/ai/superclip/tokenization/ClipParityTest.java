@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class ClipParityTest {
 
-    private static final Path REFERENCE = SharedReference.file("clip-vit-base-patch32/tokenizer.json");
+    private static final Path REFERENCE = ReferenceFiles.file("clip-vit-base-patch32/tokenizer.json");
 
     @Test
     void shipsTheSameVocabularyAndMergesAsTheReference() throws IOException {

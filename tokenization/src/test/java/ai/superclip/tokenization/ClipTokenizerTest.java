@@ -51,7 +51,7 @@ class ClipTokenizerTest {
     @Test
     void encodesTheReferenceVectors() throws IOException {
         JsonNode vectors = new ObjectMapper()
-                .readTree(SharedReference.file("clip_tokenizer_vectors.json").toFile()).get("vectors");
+                .readTree(ReferenceFiles.file("clip_tokenizer_vectors.json").toFile()).get("vectors");
         assertTrue(vectors.size() >= 24, "vectors: " + vectors.size());
         List<String> texts = new ArrayList<>();
         for (JsonNode vector : vectors) {
@@ -198,7 +198,7 @@ class ClipTokenizerTest {
 
     @Test
     void rejectsUnknownSpecialTokens() {
-        Path reference = SharedReference.file("clip-vit-base-patch32/tokenizer.json");
+        Path reference = ReferenceFiles.file("clip-vit-base-patch32/tokenizer.json");
         TokenizationException e = assertThrows(TokenizationException.class,
                 () -> ClipTokenizer.load(reference, new SpecialTokens("<s>", "<|endoftext|>", "!")));
         assertTrue(e.getMessage().contains("'<s>'") && e.getMessage().contains(reference.toString()),
