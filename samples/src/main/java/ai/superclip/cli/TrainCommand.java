@@ -1,5 +1,6 @@
 package ai.superclip.cli;
 
+import ai.onnxruntime.OrtException;
 import ai.superclip.artifacts.AdamW;
 import ai.superclip.data.ImageTextDataset;
 import ai.superclip.eval.Benchmarks;
@@ -13,6 +14,7 @@ import ai.superclip.model.SuperClipModel;
 import ai.superclip.train.ConsoleProgress;
 import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
+import ai.superclip.train.TrainingListener;
 import ai.superclip.train.TrainingResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -159,9 +161,9 @@ final class TrainCommand implements Callable<Integer> {
                     trainer.addListener(ConsoleProgress.forConsole());
                 }
                 addValidation(trainer, config.vision().imageSize());
-                TrainingResult result = resume != null
-                        ? trainer.resume(resume.equals("latest") ? null : Path.of(resume))
-                        : trainer.train();
+                TrainingResult result = resume == null ? trainer.train()
+                        : resume.equals("latest") ? resumeLatestOrStartFresh(trainer)
+                        : trainer.resume(Path.of(resume));
                 Path encoders = trainer.exportEncoders(out.resolve("model"));
                 System.out.printf(Locale.ROOT, "trained %d steps in %.1f s, final loss %.4f, %d skipped%n",
                         result.steps(), result.seconds(), result.finalLoss(), result.skippedSteps());
@@ -173,6 +175,20 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code --resume latest} with no checkpoint yet starts a fresh run and says so, as open_clip does. */
+    private static TrainingResult resumeLatestOrStartFresh(Trainer trainer) throws OrtException {
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStart(TrainingConfig config, long startStep) {
+                if (startStep == 0) {
+                    System.out.println("--resume latest: no checkpoint in " + trainer.checkpoints().root()
+                            + " yet, starting a fresh run");
+                }
+            }
+        });
+        return trainer.resumeLatestOrTrain();
     }
 
     /** The --val-frequency and --zeroshot-frequency hooks: metrics of freshly exported encoders, by name. */

@@ -213,8 +213,9 @@ class CrashSafetyTest {
         long logged = lastLoggedStep(out.resolve(Trainer.METRICS));
         long lost = Math.max(0, logged - from);
 
-        // Restart: --resume latest when there is a checkpoint to resume from, a fresh start otherwise.
-        runToCompletion(trainArgs(out, latest.isPresent()), out.resolveSibling(out.getFileName() + "-resumed.log"));
+        // Restart as a preemptible job's wrapper does: always --resume latest, which starts fresh when the killed
+        // run left no checkpoint.
+        runToCompletion(trainArgs(out, true), out.resolveSibling(out.getFileName() + "-resumed.log"));
         Path last = checkpoints.resolve(String.format("step-%09d", STEPS));
         CheckpointStore.verify(last);
         Map<String, float[]> actual = parameters(last);

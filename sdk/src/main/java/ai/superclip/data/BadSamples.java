@@ -27,6 +27,7 @@ public final class BadSamples {
     private final Consumer<DataException> listener;
     private final Map<DataException.Reason, AtomicLong> counts = new EnumMap<>(DataException.Reason.class);
     private final AtomicLong total = new AtomicLong();
+    private final AtomicLong droppedBatches = new AtomicLong();
 
     public BadSamples(OnBadSample policy, Consumer<DataException> listener) {
         this.policy = policy;
@@ -65,6 +66,20 @@ public final class BadSamples {
         listener.accept(problem);
     }
 
+    /**
+     * Reports a batch that skipped samples left smaller than its loader's minimum: it is not delivered (its
+     * good samples are dropped with it), counted and logged at WARNING.
+     */
+    void reportDroppedBatch(String description) {
+        droppedBatches.incrementAndGet();
+        LOG.log(Level.WARNING, "dropped {0}", description);
+    }
+
+    /** Number of batches dropped because skipped samples left them too small. */
+    public long droppedBatches() {
+        return droppedBatches.get();
+    }
+
     /** Number of samples skipped so far. */
     public long total() {
         return total.get();
@@ -86,7 +101,10 @@ public final class BadSamples {
         return result;
     }
 
-    /** One line such as {@code "3 bad samples skipped: MISSING_FILE=2, EMPTY_CAPTION=1"}. */
+    /**
+     * One line such as {@code "3 bad samples skipped: MISSING_FILE=2, EMPTY_CAPTION=1"}, followed by the number of
+     * dropped batches when there were any.
+     */
     public String summary() {
         Map<DataException.Reason, Long> nonZero = counts();
         if (nonZero.isEmpty()) {
@@ -94,6 +112,10 @@ public final class BadSamples {
         }
         StringBuilder line = new StringBuilder().append(total()).append(" bad samples skipped: ");
         nonZero.forEach((reason, n) -> line.append(reason).append('=').append(n).append(", "));
-        return line.substring(0, line.length() - 2);
+        line.setLength(line.length() - 2);
+        if (droppedBatches() > 0) {
+            line.append("; ").append(droppedBatches()).append(" batches dropped for too few samples left");
+        }
+        return line.toString();
     }
 }

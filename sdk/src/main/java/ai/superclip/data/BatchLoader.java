@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  *       buffer declared with {@link Builder#longBuffer}.</li>
  *   <li><b>Bad samples</b>: a record that fails to read is reported to the dataset's
  *       {@link BadSamples}: skipped (the batch gets smaller) or, under FAIL, the
- *       {@link DataException} naming it is thrown by {@link #next()}.</li>
+ *       {@link DataException} naming it is thrown by {@link #next()}. A batch left with fewer than
+ *       {@link Builder#minBatchSize} samples is dropped, counted and logged, never delivered.</li>
  * </ul>
  *
  * <pre>{@code
@@ -54,6 +55,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     private final boolean shuffle;
     private final boolean augment;
     private final boolean dropLast;
+    private final int minBatchSize;
     private final int epochs;
     private final Consumer<Batch> onBatchFilled;
     private final Map<String, Integer> longsPerSample;
@@ -92,6 +94,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         this.shuffle = b.shuffle;
         this.augment = b.augment;
         this.dropLast = b.dropLast;
+        this.minBatchSize = b.minBatchSize;
         this.epochs = b.epochs;
         this.onBatchFilled = b.onBatchFilled;
         this.longsPerSample = Map.copyOf(b.longsPerSample);
@@ -125,6 +128,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         private boolean shuffle = true;
         private boolean augment = false;
         private boolean dropLast = true;
+        private int minBatchSize = 1;
         private int epochs = Integer.MAX_VALUE;
         private Position start = Position.START;
         private Consumer<Batch> onBatchFilled = batch -> { };
@@ -178,6 +182,16 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             return this;
         }
 
+        /**
+         * Fewest samples a delivered batch may hold (default 1): a batch that skipped bad samples left smaller is
+         * dropped and reported to {@link BadSamples}, and the next one is delivered in its place. A contrastive
+         * loss needs 2 (one sample has no negatives).
+         */
+        public Builder minBatchSize(int samples) {
+            this.minBatchSize = samples;
+            return this;
+        }
+
         /** Number of epochs to deliver, counted from epoch 0 (default: no end). */
         public Builder epochs(int epochs) {
             this.epochs = epochs;
@@ -213,6 +227,9 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             if (batchSize < 1 || workers < 1 || prefetch < 0 || epochs < 0) {
                 throw new IllegalArgumentException("need batchSize >= 1, workers >= 1, prefetch >= 0, epochs >= 0");
             }
+            if (minBatchSize < 1 || minBatchSize > batchSize) {
+                throw new IllegalArgumentException("minBatchSize must be in 1.." + batchSize + ", got " + minBatchSize);
+            }
             if (dataset.size() == 0 || (dropLast && dataset.size() < batchSize)) {
                 throw new DataException(DataException.Reason.NO_SAMPLES, "dataset of " + dataset.size()
                         + " records cannot fill a batch of " + batchSize + (dropLast ? " (drop-last is on)" : ""));
@@ -242,6 +259,18 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
      */
     @Override
     public Batch next() {
+        while (true) {
+            Batch batch = nextDelivered();
+            if (batch.size() >= minBatchSize) {
+                return batch;
+            }
+            dataset.badSamples().reportDroppedBatch("the batch at " + batch.position() + ": " + batch.size() + " of "
+                    + batchSize + " samples left after skipping bad ones, fewer than the " + minBatchSize + " needed");
+            batch.release();
+        }
+    }
+
+    private Batch nextDelivered() {
         if (!hasNext()) {
             throw new NoSuchElementException("no batch after " + deliveredUpTo + " (epochs: " + epochs + ")");
         }

@@ -2,15 +2,11 @@ package ai.superclip.train;
 
 import ai.superclip.model.Presets;
 import ai.superclip.model.ModelConfig;
-import ai.superclip.model.TextConfig;
-import ai.superclip.model.VisionConfig;
-import ai.superclip.nn.Activation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /** Reads what a run directory records: the model a checkpoint was trained with, and which checkpoint to use. */
 public final class RunFiles {
@@ -38,25 +34,10 @@ public final class RunFiles {
     public static ModelConfig model(Path checkpoint) {
         Path file = checkpoint.resolve(Trainer.STATE_FILE);
         try {
-            JsonNode m = JSON.readTree(file.toFile()).required("model");
-            JsonNode v = m.required("vision");
-            JsonNode t = m.required("text");
-            VisionConfig vision = new VisionConfig(v.required("image_size").asInt(), v.required("patch_size").asInt(),
-                    v.required("width").asInt(), v.required("layers").asInt(), v.required("heads").asInt(),
-                    v.required("mlp_ratio").asDouble(), activation(v));
-            TextConfig text = new TextConfig(t.required("vocab_size").asInt(), t.required("context_length").asInt(),
-                    t.required("width").asInt(), t.required("heads").asInt(), t.required("layers").asInt(),
-                    t.required("mlp_ratio").asDouble(), activation(t));
-            ModelConfig.Loss loss = ModelConfig.Loss.valueOf(m.required("loss").asText().toUpperCase(Locale.ROOT));
-            return new ModelConfig(m.required("embed_dim").asInt(), vision, text, loss, m.required("lambda").asDouble(),
-                    Presets.REFERENCE_ADAMW);
+            return ModelConfig.fromJson(JSON.readTree(file.toFile()).required("model"), Presets.REFERENCE_ADAMW);
         } catch (IOException | IllegalArgumentException e) {
             throw new CheckpointException("cannot read the model of " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Activation activation(JsonNode tower) {
-        return Activation.valueOf(tower.required("activation").asText().toUpperCase(Locale.ROOT));
     }
 
     /** Whether a directory looks like a run (has checkpoints). */

@@ -34,6 +34,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Trains a SuperCLIP (or CLIP) model on an image-text dataset through ONNX Runtime's training API.
@@ -63,6 +64,11 @@ public final class Trainer implements AutoCloseable {
     static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
     static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
+    /**
+     * Fewest samples a micro-batch shrunk by skipped bad samples may train on: with one sample the contrastive loss
+     * has no negatives and every IDF weight is 0, so such a batch is dropped and reported instead.
+     */
+    static final int MIN_MICRO_BATCH = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Evaluates exported encoders during training; returns metrics by name. */
@@ -169,11 +175,25 @@ public final class Trainer implements AutoCloseable {
      * equal those of an uninterrupted run.
      */
     public TrainingResult resume(Path checkpoint) throws OrtException {
-        Path dir = checkpoint != null ? checkpoint : store.latest().orElseThrow(() -> new CheckpointException(
-                "no complete checkpoint in " + store.root() + " to resume from"));
-        if (checkpoint != null) { // latest() has verified its pick
-            CheckpointStore.verify(dir);
+        if (checkpoint == null) {
+            return resumeVerified(store.latest().orElseThrow(() -> new CheckpointException(
+                    "no complete checkpoint in " + store.root() + " to resume from")));
         }
+        CheckpointStore.verify(checkpoint);
+        return resumeVerified(checkpoint);
+    }
+
+    /**
+     * open_clip's {@code --resume latest}: continues from the newest complete checkpoint or, when this run has
+     * none yet, starts fresh, which is what a preemptible job's wrapper that always asks for "latest" needs.
+     * {@link TrainingListener#onStart}'s start step (0 for a fresh run) tells which happened.
+     */
+    public TrainingResult resumeLatestOrTrain() throws OrtException {
+        Optional<Path> latest = store.latest(); // latest() verifies its pick
+        return latest.isPresent() ? resumeVerified(latest.get()) : train();
+    }
+
+    private TrainingResult resumeVerified(Path dir) throws OrtException {
         State state;
         JsonNode saved;
         try {
@@ -217,7 +237,7 @@ public final class Trainer implements AutoCloseable {
                         artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), options);
                 BatchLoader loader = BatchLoader.builder(data, new ImagePreprocessor(imageSize))
                         .batchSize(batch).workers(2).prefetch(4).seed(config.seed()).shuffle(true).augment(true)
-                        .dropLast(true).epochs(Integer.MAX_VALUE).startAt(new Position(start.epoch(), start.index()))
+                        .dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch)).epochs(Integer.MAX_VALUE).startAt(new Position(start.epoch(), start.index()))
                         .longBuffer(SuperClipModel.INPUT_IDS, context)
                         .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
                         .build();

@@ -197,6 +197,31 @@ class BatchLoaderTest {
     }
 
     @Test
+    void aBatchLeftWithTooFewSamplesIsDroppedAndReported(@TempDir Path dir) throws IOException {
+        for (int i = 0; i < 8; i++) {
+            boolean broken = i >= 1 && i <= 3; // the first batch of 4 keeps one good sample: no negatives
+            byte[] bytes = broken ? "broken".getBytes(StandardCharsets.UTF_8) : TestFiles.png(6, 6, 0x808080);
+            TestFiles.write(dir.resolve(i + ".png"), bytes);
+            TestFiles.write(dir.resolve(i + ".txt"), ("image " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        FolderDataset data = FolderDataset.open(dir);
+        try (BatchLoader loader = BatchLoader.builder(data, new ImagePreprocessor(4)).batchSize(4).shuffle(false)
+                .minBatchSize(2).epochs(1).build()) {
+            try (Batch batch = loader.next()) {
+                assertEquals(new Position(0, 4), batch.position(), "the short first batch is not delivered");
+                assertEquals(List.of("4.png", "5.png", "6.png", "7.png"), batch.ids());
+            }
+            assertFalse(loader.hasNext());
+            assertEquals(1, data.badSamples().droppedBatches());
+            assertEquals(3, data.badSamples().total());
+            assertTrue(data.badSamples().summary().endsWith("; 1 batches dropped for too few samples left"),
+                    data.badSamples().summary());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> BatchLoader.builder(data, new ImagePreprocessor(4)).batchSize(4).minBatchSize(5).build());
+    }
+
+    @Test
     void closeStopsTheWorkers() {
         BatchLoader loader = loader().workers(3).build();
         loader.next().release();

@@ -61,6 +61,28 @@ class TrainerTest {
     }
 
     @Test
+    void resumeLatestWithNoCheckpointYetStartsAFreshRun() throws Exception {
+        TrainingResult straight;
+        try (Trainer t = Trainer.create(tiny(dir.resolve("straight"), 3).build(), SCENES)) {
+            straight = t.train();
+        }
+        long[] startStep = {-1};
+        TrainingResult fresh;
+        try (Trainer t = Trainer.create(tiny(dir.resolve("preemptible"), 3).build(), SCENES)) {
+            t.addListener(new TrainingListener() {
+                @Override
+                public void onStart(TrainingConfig config, long step) {
+                    startStep[0] = step;
+                }
+            });
+            fresh = t.resumeLatestOrTrain();
+        }
+        assertEquals(0, startStep[0]);
+        assertEquals(3, fresh.steps());
+        assertSameParameters(straight.checkpoint(), fresh.checkpoint(), 1e-6, "");
+    }
+
+    @Test
     void headGradientsAccumulateLikeOneLargeBatch() throws Exception {
         // Only the classification head trains: its gradient comes from the classification term alone, for which
         // two micro-batches of 8 must equal one batch of 16 (IDF off: online statistics update per micro-batch).

@@ -2,7 +2,7 @@ package ai.superclip.model;
 
 import ai.superclip.artifacts.AdamW;
 import ai.superclip.nn.Activation;
-import java.util.Locale;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A whole model: both towers, the shared embedding width, the loss, and the optimizer's hyper-parameters.
@@ -47,14 +47,23 @@ public record ModelConfig(int embedDim, VisionConfig vision, TextConfig text, Lo
         return new ModelConfig(embedDim, vision, t, loss, lambda, adamW);
     }
 
-    /** The architecture and loss as a small JSON object (the optimizer is left out). */
+    /** The architecture and loss as a small JSON object (the optimizer is left out); {@link #fromJson} reads it. */
     public String toJson() {
-        return "{\"embed_dim\": " + embedDim + ", \"vision\": " + vision.toJson() + ", \"text\": " + text.toJson()
-                + ", \"loss\": \"" + loss.name().toLowerCase(Locale.ROOT) + "\", \"lambda\": " + lambda + "}";
+        return ConfigJson.write(this);
     }
 
-    static String jsonName(Activation activation) {
-        return activation.name().toLowerCase(Locale.ROOT);
+    /**
+     * Reads what {@link #toJson} wrote, with {@code adamW} as the optimizer.
+     *
+     * @throws IllegalArgumentException naming the field that is unknown, missing or invalid
+     */
+    public static ModelConfig fromJson(String json, AdamW adamW) {
+        return ConfigJson.read(ConfigJson.tree(json), adamW);
+    }
+
+    /** {@link #fromJson(String, AdamW)} over an already parsed tree (e.g. a field of a larger document). */
+    public static ModelConfig fromJson(JsonNode json, AdamW adamW) {
+        return ConfigJson.read(json, adamW);
     }
 
     static void checkTransformer(String tower, int width, int layers, int heads, double mlpRatio) {

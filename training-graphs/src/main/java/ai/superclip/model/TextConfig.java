@@ -34,10 +34,4 @@ public record TextConfig(int vocabSize, int contextLength, int width, int heads,
     public int mlpWidth() {
         return (int) Math.round(width * mlpRatio);
     }
-
-    String toJson() {
-        return "{\"vocab_size\": " + vocabSize + ", \"context_length\": " + contextLength + ", \"width\": " + width
-                + ", \"heads\": " + heads + ", \"layers\": " + layers + ", \"mlp_ratio\": " + mlpRatio
-                + ", \"activation\": \"" + ModelConfig.jsonName(activation) + "\"}";
-    }
 }

@@ -38,10 +38,4 @@ public record VisionConfig(int imageSize, int patchSize, int width, int layers, 
     public int mlpWidth() {
         return (int) Math.round(width * mlpRatio);
     }
-
-    String toJson() {
-        return "{\"image_size\": " + imageSize + ", \"patch_size\": " + patchSize + ", \"width\": " + width
-                + ", \"layers\": " + layers + ", \"heads\": " + heads + ", \"mlp_ratio\": " + mlpRatio
-                + ", \"activation\": \"" + ModelConfig.jsonName(activation) + "\"}";
-    }
 }

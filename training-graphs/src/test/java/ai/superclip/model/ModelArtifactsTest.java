@@ -106,7 +106,7 @@ class ModelArtifactsTest {
             assertEquals("64", metadata.get(InferenceExport.IMAGE_SIZE_KEY));
             assertEquals("[0.48145466, 0.4578275, 0.40821073]", metadata.get(InferenceExport.IMAGE_MEAN_KEY));
             assertEquals("77", metadata.get(InferenceExport.CONTEXT_LENGTH_KEY));
-            assertTrue(metadata.get(InferenceExport.CONFIG_KEY).contains("\"patch_size\": 8"));
+            assertEquals(TINY, ModelConfig.fromJson(metadata.get(InferenceExport.CONFIG_KEY), TINY.adamW()));
         }
         ModelProto image = ModelProto.parseFrom(Files.readAllBytes(export.resolve(InferenceExport.IMAGE_ENCODER)));
         assertEquals("pixels", image.getGraph().getInput(0).getName());
