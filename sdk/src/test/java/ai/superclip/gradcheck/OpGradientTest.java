@@ -3,6 +3,7 @@ package ai.superclip.gradcheck;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.superclip.autodiff.Autodiff;
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.ModelSpec;
@@ -260,12 +261,12 @@ class OpGradientTest {
 
     private static Value gemm(List<Value> x, long transA, long transB, float alpha, float beta) {
         Graph g = x.get(0).graph();
-        return g.node(Op.GEMM).attr("transA", transA).attr("transB", transB).attr("alpha", alpha).attr("beta", beta)
+        return g.node(Op.GEMM).attr(Attr.TRANS_A, transA).attr(Attr.TRANS_B, transB).attr(Attr.ALPHA, alpha).attr(Attr.BETA, beta)
                 .input(x.get(0)).input(x.get(1)).input(x.get(2)).build();
     }
 
     private static Value concat(List<Value> x, long axis) {
-        Graph.NodeBuilder b = x.get(0).graph().node(Op.CONCAT).attr("axis", axis);
+        Graph.NodeBuilder b = x.get(0).graph().node(Op.CONCAT).attr(Attr.AXIS, axis);
         x.forEach(b::input);
         return b.build();
     }
@@ -278,7 +279,7 @@ class OpGradientTest {
 
     private static Value split(Value x) {
         Graph g = x.graph();
-        List<Value> parts = g.node(Op.SPLIT).attr("axis", 1L).input(x).input(g.longs(1, 2, 3)).buildAll();
+        List<Value> parts = g.node(Op.SPLIT).attr(Attr.AXIS, 1L).input(x).input(g.longs(1, 2, 3)).buildAll();
         return parts.get(0).add(parts.get(2).sum(true, 1)); // part 1 unused
     }
 
@@ -288,11 +289,11 @@ class OpGradientTest {
     }
 
     private static Value gatherElements(Value x, Value idx) {
-        return x.graph().node(Op.GATHER_ELEMENTS).attr("axis", 1L).input(x).input(idx).build();
+        return x.graph().node(Op.GATHER_ELEMENTS).attr(Attr.AXIS, 1L).input(x).input(idx).build();
     }
 
     private static Value layerNorm(List<Value> x) {
-        return x.get(0).graph().node(Op.LAYER_NORM).attr("axis", -1L).attr("epsilon", 1e-5f)
+        return x.get(0).graph().node(Op.LAYER_NORM).attr(Attr.AXIS, -1L).attr(Attr.EPSILON, 1e-5f)
                 .input(x.get(0)).input(x.get(1)).input(x.get(2)).buildAll().get(0);
     }
 

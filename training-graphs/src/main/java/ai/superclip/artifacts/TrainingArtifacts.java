@@ -2,6 +2,7 @@ package ai.superclip.artifacts;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.superclip.autodiff.Autodiff;
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.ModelSpec;
@@ -161,10 +162,10 @@ public final class TrainingArtifacts {
 
     /** BOOL[1] that is true when every flag is, and that depends on all of them. */
     private static Value allTrue(Graph g, List<Value> flags) {
-        Graph.NodeBuilder concat = g.node(Op.CONCAT).attr("axis", 0L);
+        Graph.NodeBuilder concat = g.node(Op.CONCAT).attr(Attr.AXIS, 0L);
         flags.forEach(f -> concat.input(f.reshape(1))); // the CPU kernel may write the flag as a scalar
         Value all = concat.build();
-        Value min = g.node(Op.REDUCE_MIN).attr("axes", new long[] {0}).attr("keepdims", 1L).input(all.cast(DType.FLOAT)).build();
+        Value min = g.node(Op.REDUCE_MIN).attr(Attr.AXES, new long[] {0}).attr(Attr.KEEPDIMS, 1L).input(all.cast(DType.FLOAT)).build();
         return g.apply(Op.GREATER_OR_EQUAL, min, g.scalar(1, DType.FLOAT));
     }
 

@@ -168,7 +168,7 @@ public final class Graph {
     public final class NodeBuilder {
         private final Op op;
         private final List<Value> in = new ArrayList<>();
-        private final Map<String, Object> attrs = new LinkedHashMap<>();
+        private final Map<Attr, Object> attrs = new LinkedHashMap<>();
         private List<TypedShape> explicit;
 
         private NodeBuilder(Op op) {
@@ -184,29 +184,34 @@ public final class Graph {
             return this;
         }
 
-        public NodeBuilder attr(String key, long value) {
-            attrs.put(key, value);
-            return this;
+        public NodeBuilder attr(Attr attr, long value) {
+            return put(attr, value);
         }
 
-        public NodeBuilder attr(String key, long[] value) {
-            attrs.put(key, value.clone());
-            return this;
+        public NodeBuilder attr(Attr attr, long[] value) {
+            return put(attr, value.clone());
         }
 
-        public NodeBuilder attr(String key, float value) {
-            attrs.put(key, value);
-            return this;
+        public NodeBuilder attr(Attr attr, float value) {
+            return put(attr, value);
         }
 
-        public NodeBuilder attr(String key, String value) {
-            attrs.put(key, value);
-            return this;
+        public NodeBuilder attr(Attr attr, String value) {
+            return put(attr, value);
         }
 
         /** Copies every attribute of another node. */
-        public NodeBuilder attrs(Map<String, Object> all) {
-            attrs.putAll(all);
+        public NodeBuilder attrs(Map<Attr, Object> all) {
+            all.forEach(this::put);
+            return this;
+        }
+
+        private NodeBuilder put(Attr attr, Object value) {
+            if (!op.accepts(attr)) {
+                throw new GraphException(op.onnxName() + " takes no attribute " + attr.onnxName());
+            }
+            attr.check(op, value);
+            attrs.put(attr, value);
             return this;
         }
 

@@ -113,7 +113,7 @@ public record ModelSpec(String name, List<Value> inputs, Map<String, Value> outp
         for (Value out : n.outputs()) {
             b.addOutput(out.name());
         }
-        n.attributes().forEach((k, v) -> b.addAttribute(attribute(k, v)));
+        n.attributes().forEach((k, v) -> b.addAttribute(attribute(k.onnxName(), v)));
         return b.build();
     }
 

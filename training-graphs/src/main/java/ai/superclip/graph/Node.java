@@ -12,10 +12,10 @@ public final class Node {
     private final Op op;
     private final String name;
     private final List<Value> inputs;
-    private final Map<String, Object> attributes;
+    private final Map<Attr, Object> attributes;
     private List<Value> outputs = List.of();
 
-    Node(Op op, String name, List<Value> inputs, Map<String, Object> attributes) {
+    Node(Op op, String name, List<Value> inputs, Map<Attr, Object> attributes) {
         this.op = op;
         this.name = name;
         this.inputs = Collections.unmodifiableList(inputs);
@@ -47,25 +47,31 @@ public final class Node {
         return outputs.get(i);
     }
 
-    public Map<String, Object> attributes() {
+    public Map<Attr, Object> attributes() {
         return attributes;
     }
 
     /** An integer attribute, or {@code fallback} if absent. */
-    public long intAttr(String key, long fallback) {
-        Object v = attributes.get(key);
+    public long intAttr(Attr attr, long fallback) {
+        Object v = attributes.get(attr);
         return v == null ? fallback : (Long) v;
     }
 
     /** A float attribute, or {@code fallback} if absent. */
-    public float floatAttr(String key, float fallback) {
-        Object v = attributes.get(key);
+    public float floatAttr(Attr attr, float fallback) {
+        Object v = attributes.get(attr);
         return v == null ? fallback : (Float) v;
     }
 
     /** An integer-list attribute, or null if absent. */
-    public long[] intsAttr(String key) {
-        return (long[]) attributes.get(key);
+    public long[] intsAttr(Attr attr) {
+        return (long[]) attributes.get(attr);
+    }
+
+    /** A string attribute, or {@code fallback} if absent. */
+    public String stringAttr(Attr attr, String fallback) {
+        Object v = attributes.get(attr);
+        return v == null ? fallback : (String) v;
     }
 
     void setOutputs(List<Value> outputs) {

@@ -1,8 +1,9 @@
 package ai.superclip.graph;
 
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The operator vocabulary. Each op is defined once: its ONNX name and domain, how its output types and
@@ -128,11 +129,11 @@ public enum Op {
         }
     },
     /** GELU, exact erf form (com.microsoft). */
-    GELU("Gelu", true) {
+    GELU("Gelu", Kind.MICROSOFT) {
         @Override
         void backward(Backward b) {
             // dX = dY·(Φ(x) + x·φ(x)) in plain ops: ONNX Runtime's GeluGrad CPU kernel runs on one thread
-            // (80 ms per tiny step against 57 ms for these multi-threaded ops)
+            // (docs/performance.md has the measurement)
             Value x = b.x(0);
             Value cdf = x.mul(Math.sqrt(0.5)).erf().mul(0.5).add(0.5);
             Value pdf = x.mul(x).mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
@@ -140,7 +141,7 @@ public enum Op {
         }
     },
     /** GELU, tanh approximation (com.microsoft). */
-    FAST_GELU("FastGelu", true) {
+    FAST_GELU("FastGelu", Kind.MICROSOFT) {
         @Override
         void backward(Backward b) {
             b.set(0, gradNode(b, FAST_GELU_GRAD, 0).input(b.dy()).input(b.x(0)).build());
@@ -152,10 +153,10 @@ public enum Op {
             b.set(0, b.dy());
         }
     },
-    CAST("Cast") {
+    CAST("Cast", Attr.TO) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(dtypeOf((int) n.intAttr("to", 1)), n.input(0).shape());
+            return one(dtypeOf((int) n.intAttr(Attr.TO, 1)), n.input(0).shape());
         }
 
         @Override
@@ -204,7 +205,7 @@ public enum Op {
     MATMUL("MatMul") {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(n.input(0).dtype(), matmulShape(n.input(0).shape(), n.input(1).shape(), false, false));
+            return one(n.input(0).dtype(), Shape.matmul(n.input(0).shape(), n.input(1).shape(), false, false));
         }
 
         @Override
@@ -223,7 +224,7 @@ public enum Op {
                     long m = b.dy().dim(-1);
                     Value a2 = a.reshape(-1, k);
                     Value d2 = b.dy().reshape(-1, m);
-                    b.set(1, b.graph().node(GEMM).attr("transA", 1L).input(a2).input(d2).build());
+                    b.set(1, b.graph().node(GEMM).attr(Attr.TRANS_A, 1L).input(a2).input(d2).build());
                 } else {
                     b.set(1, b.sumTo(fusedMatMul(a, b.dy(), true, false), w));
                 }
@@ -231,23 +232,20 @@ public enum Op {
         }
     },
     /** alpha * op(A) @ op(B) + beta * C on 2-D operands. */
-    GEMM("Gemm") {
+    GEMM("Gemm", Attr.TRANS_A, Attr.TRANS_B, Attr.ALPHA, Attr.BETA) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] a = n.input(0).shape();
-            long[] w = n.input(1).shape();
-            boolean ta = n.intAttr("transA", 0) != 0;
-            boolean tb = n.intAttr("transB", 0) != 0;
-            return one(n.input(0).dtype(), matmulShape(a, w, ta, tb));
+            return one(n.input(0).dtype(), Shape.matmul(n.input(0).shape(), n.input(1).shape(),
+                    n.intAttr(Attr.TRANS_A, 0) != 0, n.intAttr(Attr.TRANS_B, 0) != 0));
         }
 
         @Override
         void backward(Backward b) {
             Node n = b.node();
-            boolean ta = n.intAttr("transA", 0) != 0;
-            boolean tb = n.intAttr("transB", 0) != 0;
-            float alpha = n.floatAttr("alpha", 1f);
-            float beta = n.floatAttr("beta", 1f);
+            boolean ta = n.intAttr(Attr.TRANS_A, 0) != 0;
+            boolean tb = n.intAttr(Attr.TRANS_B, 0) != 0;
+            float alpha = n.floatAttr(Attr.ALPHA, 1f);
+            float beta = n.floatAttr(Attr.BETA, 1f);
             Value a = b.x(0);
             Value w = b.x(1);
             Value dy = b.dy();
@@ -266,10 +264,10 @@ public enum Op {
 
     // ------------------------------------------------------------------ reductions
     /** ReduceSum with axes as a constant input. */
-    REDUCE_SUM("ReduceSum") {
+    REDUCE_SUM("ReduceSum", Attr.KEEPDIMS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(n.input(0).dtype(), reducedShape(n.input(0).shape(), constLongs(g, n, 1), n.intAttr("keepdims", 1) != 0));
+            return one(n.input(0).dtype(), Shape.reduce(n.input(0).shape(), constLongs(g, n, 1), keepDims(n)));
         }
 
         @Override
@@ -278,15 +276,15 @@ public enum Op {
         }
     },
     /** ReduceMean with axes as an attribute (opset 17). */
-    REDUCE_MEAN("ReduceMean") {
+    REDUCE_MEAN("ReduceMean", Attr.AXES, Attr.KEEPDIMS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(n.input(0).dtype(), reducedShape(n.input(0).shape(), n.intsAttr("axes"), n.intAttr("keepdims", 1) != 0));
+            return reduceByAxesAttribute(n);
         }
 
         @Override
         void backward(Backward b) {
-            long[] axes = b.node().intsAttr("axes");
+            long[] axes = b.node().intsAttr(Attr.AXES);
             long count = 1;
             for (long a : axes) {
                 long d = b.x(0).dim((int) a);
@@ -308,7 +306,7 @@ public enum Op {
     RESHAPE("Reshape") {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(n.input(0).dtype(), reshapeShape(n.input(0).shape(), constLongs(g, n, 1)));
+            return one(n.input(0).dtype(), Shape.reshape(n.input(0).shape(), constLongs(g, n, 1)));
         }
 
         @Override
@@ -316,16 +314,10 @@ public enum Op {
             b.set(0, b.graph().apply(RESHAPE, b.dy(), b.reshapeTarget(b.x(0))));
         }
     },
-    TRANSPOSE("Transpose") {
+    TRANSPOSE("Transpose", Attr.PERM) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] s = n.input(0).shape();
-            long[] perm = perm(n);
-            long[] out = new long[s.length];
-            for (int i = 0; i < s.length; i++) {
-                out[i] = s[(int) perm[i]];
-            }
-            return one(n.input(0).dtype(), out);
+            return one(n.input(0).dtype(), Shape.permute(n.input(0).shape(), perm(n)));
         }
 
         @Override
@@ -341,18 +333,7 @@ public enum Op {
     SQUEEZE("Squeeze") {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] s = n.input(0).shape();
-            List<Integer> drop = new ArrayList<>();
-            for (long a : constLongs(g, n, 1)) {
-                drop.add(Shape.axis((int) a, s.length));
-            }
-            long[] out = new long[s.length - drop.size()];
-            for (int i = 0, j = 0; i < s.length; i++) {
-                if (!drop.contains(i)) {
-                    out[j++] = s[i];
-                }
-            }
-            return one(n.input(0).dtype(), out);
+            return one(n.input(0).dtype(), Shape.squeeze(n.input(0).shape(), constLongs(g, n, 1)));
         }
 
         @Override
@@ -363,18 +344,7 @@ public enum Op {
     UNSQUEEZE("Unsqueeze") {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] s = n.input(0).shape();
-            long[] axes = constLongs(g, n, 1);
-            int rank = s.length + axes.length;
-            boolean[] added = new boolean[rank];
-            for (long a : axes) {
-                added[Shape.axis((int) a, rank)] = true;
-            }
-            long[] out = new long[rank];
-            for (int i = 0, j = 0; i < rank; i++) {
-                out[i] = added[i] ? 1 : s[j++];
-            }
-            return one(n.input(0).dtype(), out);
+            return one(n.input(0).dtype(), Shape.unsqueeze(n.input(0).shape(), constLongs(g, n, 1)));
         }
 
         @Override
@@ -382,24 +352,17 @@ public enum Op {
             b.set(0, b.graph().apply(SQUEEZE, b.dy(), b.x(1)));
         }
     },
-    CONCAT("Concat") {
+    CONCAT("Concat", Attr.AXIS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] s = n.input(0).shape();
-            int axis = Shape.axis((int) n.intAttr("axis", 0), s.length);
-            long total = 0;
-            for (Value v : n.inputs()) {
-                long d = v.dim(axis);
-                total = (d < 0 || total < 0) ? Shape.UNKNOWN : total + d;
-            }
-            s[axis] = total;
-            return one(n.input(0).dtype(), s);
+            List<long[]> shapes = n.inputs().stream().map(Value::shape).toList();
+            return one(n.input(0).dtype(), Shape.concat(shapes, (int) n.intAttr(Attr.AXIS, 0)));
         }
 
         @Override
         void backward(Backward b) {
             int k = b.node().inputs().size();
-            int axis = Shape.axis((int) b.node().intAttr("axis", 0), b.dy().rank());
+            int axis = Shape.axis((int) b.node().intAttr(Attr.AXIS, 0), b.dy().rank());
             long[] sizes = new long[k];
             TypedShape[] outs = new TypedShape[k];
             for (int i = 0; i < k; i++) {
@@ -409,7 +372,7 @@ public enum Op {
                 }
                 outs[i] = TypedShape.of(b.x(i));
             }
-            List<Value> parts = b.graph().node(SPLIT).attr("axis", (long) axis).input(b.dy()).input(b.graph().longs(sizes))
+            List<Value> parts = b.graph().node(SPLIT).attr(Attr.AXIS, (long) axis).input(b.dy()).input(b.graph().longs(sizes))
                     .outputs(outs).buildAll();
             for (int i = 0; i < k; i++) {
                 b.set(i, parts.get(i));
@@ -417,11 +380,11 @@ public enum Op {
         }
     },
     /** Split with the sizes as a constant input. */
-    SPLIT("Split") {
+    SPLIT("Split", Attr.AXIS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             long[] s = n.input(0).shape();
-            int axis = Shape.axis((int) n.intAttr("axis", 0), s.length);
+            int axis = Shape.axis((int) n.intAttr(Attr.AXIS, 0), s.length);
             List<TypedShape> outs = new ArrayList<>();
             for (long size : constLongs(g, n, 1)) {
                 long[] o = s.clone();
@@ -434,7 +397,7 @@ public enum Op {
         @Override
         void backward(Backward b) {
             int k = b.node().outputs().size();
-            Graph.NodeBuilder concat = b.graph().node(CONCAT).attr("axis", b.node().intAttr("axis", 0));
+            Graph.NodeBuilder concat = b.graph().node(CONCAT).attr(Attr.AXIS, b.node().intAttr(Attr.AXIS, 0));
             for (int i = 0; i < k; i++) {
                 concat.input(b.dy(i) != null ? b.dy(i) : b.zerosLike(b.y(i)));
             }
@@ -445,26 +408,10 @@ public enum Op {
     SLICE("Slice") {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] s = n.input(0).shape();
-            long[] starts = constLongs(g, n, 1);
-            long[] ends = constLongs(g, n, 2);
             long[] axes = n.input(3) != null ? constLongs(g, n, 3) : null;
             long[] steps = n.input(4) != null ? constLongs(g, n, 4) : null;
-            for (int i = 0; i < starts.length; i++) {
-                int axis = Shape.axis(axes == null ? i : (int) axes[i], s.length);
-                long step = steps == null ? 1 : steps[i];
-                long dim = s[axis];
-                if (dim < 0) {
-                    throw new GraphException("Slice along an unknown dimension");
-                }
-                if (step <= 0) {
-                    throw new GraphException("Slice supports positive steps only");
-                }
-                long lo = clampIndex(starts[i], dim);
-                long hi = clampIndex(ends[i], dim);
-                s[axis] = Math.max(0, (hi - lo + step - 1) / step);
-            }
-            return one(n.input(0).dtype(), s);
+            return one(n.input(0).dtype(), Shape.slice(n.input(0).shape(), constLongs(g, n, 1), constLongs(g, n, 2),
+                    axes, steps));
         }
 
         @Override
@@ -484,13 +431,8 @@ public enum Op {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             long[] target = g.constantLongs(n.input(1));
-            if (target == null) {
-                long rank = n.input(1).dim(0);
-                target = new long[(int) Math.max(rank, n.input(0).rank())];
-                Arrays.fill(target, Shape.UNKNOWN);
-                return one(n.input(0).dtype(), target);
-            }
-            return one(n.input(0).dtype(), Shape.broadcast(n.input(0).shape(), target));
+            return one(n.input(0).dtype(), target != null ? Shape.broadcast(n.input(0).shape(), target)
+                    : Shape.unknown((int) Math.max(n.input(1).dim(0), n.input(0).rank())));
         }
 
         @Override
@@ -501,34 +443,21 @@ public enum Op {
 
     // ------------------------------------------------------------------ indexing
     /** Gather(data, indices) along an axis; the indices get no gradient. */
-    GATHER("Gather") {
+    GATHER("Gather", Attr.AXIS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] d = n.input(0).shape();
-            long[] idx = n.input(1).shape();
-            int axis = Shape.axis((int) n.intAttr("axis", 0), d.length);
-            long[] out = new long[d.length - 1 + idx.length];
-            int j = 0;
-            for (int i = 0; i < axis; i++) {
-                out[j++] = d[i];
-            }
-            for (long x : idx) {
-                out[j++] = x;
-            }
-            for (int i = axis + 1; i < d.length; i++) {
-                out[j++] = d[i];
-            }
-            return one(n.input(0).dtype(), out);
+            return one(n.input(0).dtype(), Shape.gather(n.input(0).shape(), n.input(1).shape(),
+                    (int) n.intAttr(Attr.AXIS, 0)));
         }
 
         @Override
         void backward(Backward b) {
-            b.set(0, gradNode(b, GATHER_GRAD, 0).attr("axis", b.node().intAttr("axis", 0))
+            b.set(0, gradNode(b, GATHER_GRAD, 0).attr(Attr.AXIS, b.node().intAttr(Attr.AXIS, 0))
                     .input(b.runtimeShape(b.x(0))).input(b.x(1)).input(b.dy()).build());
         }
     },
     /** GatherElements(data, indices) along an axis; the indices get no gradient. */
-    GATHER_ELEMENTS("GatherElements") {
+    GATHER_ELEMENTS("GatherElements", Attr.AXIS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(n.input(0).dtype(), n.input(1).shape());
@@ -536,36 +465,36 @@ public enum Op {
 
         @Override
         void backward(Backward b) {
-            b.set(0, gradNode(b, GATHER_ELEMENTS_GRAD, 0).attr("axis", b.node().intAttr("axis", 0))
+            b.set(0, gradNode(b, GATHER_ELEMENTS_GRAD, 0).attr(Attr.AXIS, b.node().intAttr(Attr.AXIS, 0))
                     .input(b.dy()).input(b.runtimeShape(b.x(0))).input(b.x(1)).build());
         }
     },
 
     // ------------------------------------------------------------------ normalisation and losses
-    SOFTMAX("Softmax") {
+    SOFTMAX("Softmax", Attr.AXIS) {
         @Override
         void backward(Backward b) {
             // dX = Y·(dY − Σ_axis dY·Y) in plain ops: ONNX Runtime's SoftmaxGrad_13 CPU kernel runs on one thread
-            // (11 ms per tiny step on the attention matrices against 4.5 ms for these multi-threaded ops)
-            long axis = b.node().intAttr("axis", -1);
+            // (docs/performance.md)
+            long axis = b.node().intAttr(Attr.AXIS, -1);
             b.set(0, b.y(0).mul(b.dy().sub(b.dy().mul(b.y(0)).sum(true, axis))));
         }
     },
-    LOG_SOFTMAX("LogSoftmax") {
+    LOG_SOFTMAX("LogSoftmax", Attr.AXIS) {
         @Override
         void backward(Backward b) {
             // dX = dY − exp(Y)·Σ_axis dY in plain ops: ONNX Runtime's LogSoftmaxGrad_13 CPU kernel runs on one
-            // thread (11–15 ms on the head's [64, 49408] logits against 3 ms for these multi-threaded ops)
-            long axis = b.node().intAttr("axis", -1);
+            // thread (docs/performance.md)
+            long axis = b.node().intAttr(Attr.AXIS, -1);
             b.set(0, b.dy().sub(b.y(0).exp().mul(b.dy().sum(true, axis))));
         }
     },
     /** LayerNormalization-17 declaring all three outputs (Y, Mean, InvStdDev), as its gradient needs. */
-    LAYER_NORM("LayerNormalization") {
+    LAYER_NORM("LayerNormalization", Attr.AXIS, Attr.EPSILON) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             long[] s = n.input(0).shape();
-            int axis = Shape.axis((int) n.intAttr("axis", -1), s.length);
+            int axis = Shape.axis((int) n.intAttr(Attr.AXIS, -1), s.length);
             long[] stats = s.clone();
             for (int i = axis; i < s.length; i++) {
                 stats[i] = 1;
@@ -576,11 +505,11 @@ public enum Op {
 
         @Override
         void backward(Backward b) {
-            // In plain ops, from the saved Mean and InvStdDev: ONNX Runtime's LayerNormalizationGrad CPU kernel took
-            // 104–141 ms per tiny step against ~20 ms for these multi-threaded ops (docs/performance.md).
+            // In plain ops, from the saved Mean and InvStdDev: ONNX Runtime's LayerNormalizationGrad CPU kernel is
+            // several times slower on CPU (docs/performance.md).
             Value x = b.x(0);
             int rank = x.rank();
-            int axis = Shape.axis((int) b.node().intAttr("axis", -1), rank);
+            int axis = Shape.axis((int) b.node().intAttr(Attr.AXIS, -1), rank);
             long[] normalized = java.util.stream.LongStream.range(axis, rank).toArray();
             Value dy = b.dy();
             Value xHat = x.sub(b.y(1)).mul(b.y(2));
@@ -602,11 +531,11 @@ public enum Op {
      * SoftmaxCrossEntropyLoss-13 with class indices; outputs the loss and the log-probabilities. Set
      * {@code ignore_index} explicitly: ONNX Runtime's CPU default silently ignores label -1.
      */
-    SOFTMAX_CROSS_ENTROPY("SoftmaxCrossEntropyLoss") {
+    SOFTMAX_CROSS_ENTROPY("SoftmaxCrossEntropyLoss", Attr.REDUCTION, Attr.IGNORE_INDEX) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             long[] scores = n.input(0).shape();
-            String reduction = (String) n.attributes().getOrDefault("reduction", "mean");
+            String reduction = n.stringAttr(Attr.REDUCTION, "mean");
             long[] loss = reduction.equals("none") ? n.input(1).shape() : new long[0];
             return List.of(new TypedShape(n.input(0).dtype(), loss), new TypedShape(n.input(0).dtype(), scores));
         }
@@ -627,7 +556,7 @@ public enum Op {
      * packed weights [D, 3D] and bias [3D] for Q, K and V, attribute {@code num_heads}, {@code unidirectional} = 1
      * for a causal mask; outputs the attention context [B, T, D] (before the output projection).
      */
-    ATTENTION("Attention", true, false) {
+    ATTENTION("Attention", Kind.MICROSOFT_KERNEL, Attr.NUM_HEADS, Attr.UNIDIRECTIONAL) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(n.input(0).dtype(), n.input(0).shape());
@@ -635,88 +564,88 @@ public enum Op {
     },
 
     // ------------------------------------------------------------------ no gradient: shapes, indices, comparisons
-    SHAPE("Shape", false) {
+    SHAPE("Shape", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(DType.INT64, new long[] {n.input(0).rank()});
         }
     },
-    SIZE("Size", false) {
+    SIZE("Size", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(DType.INT64, new long[0]);
         }
     },
-    IS_NAN("IsNaN", false) {
+    IS_NAN("IsNaN", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(DType.BOOL, n.input(0).shape());
         }
     },
-    NOT("Not", false),
+    NOT("Not", Kind.STOPS_GRADIENT),
     /** ReduceMin with axes as an attribute (opset 17). */
-    REDUCE_MIN("ReduceMin", false) {
+    REDUCE_MIN("ReduceMin", Kind.STOPS_GRADIENT, Attr.AXES, Attr.KEEPDIMS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return REDUCE_MEAN.infer(n, g);
+            return reduceByAxesAttribute(n);
         }
     },
-    CONSTANT_OF_SHAPE("ConstantOfShape", false),
-    RANGE("Range", false) {
+    CONSTANT_OF_SHAPE("ConstantOfShape", Kind.STOPS_GRADIENT),
+    RANGE("Range", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(n.input(0).dtype(), new long[] {Shape.UNKNOWN});
         }
     },
-    ARG_MAX("ArgMax", false) {
+    ARG_MAX("ArgMax", Kind.STOPS_GRADIENT, Attr.AXIS, Attr.KEEPDIMS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            long[] s = n.input(0).shape();
-            return one(DType.INT64, reducedShape(s, new long[] {n.intAttr("axis", 0)}, n.intAttr("keepdims", 1) != 0));
+            return one(DType.INT64, Shape.reduce(n.input(0).shape(), new long[] {n.intAttr(Attr.AXIS, 0)}, keepDims(n)));
         }
     },
-    EQUAL("Equal", false) {
+    EQUAL("Equal", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(DType.BOOL, Shape.broadcast(n.input(0).shape(), n.input(1).shape()));
+            return comparison(n);
         }
     },
-    LESS_OR_EQUAL("LessOrEqual", false) {
+    LESS_OR_EQUAL("LessOrEqual", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return EQUAL.infer(n, g);
+            return comparison(n);
         }
     },
-    GREATER_OR_EQUAL("GreaterOrEqual", false) {
+    GREATER_OR_EQUAL("GreaterOrEqual", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return EQUAL.infer(n, g);
+            return comparison(n);
         }
     },
-    AND("And", false) {
+    AND("And", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return EQUAL.infer(n, g);
+            return comparison(n);
         }
     },
 
     // ------------------------------------------------------------------ gradient kernels (com.microsoft), emitted by rules
-    FUSED_MATMUL("FusedMatMul", true, false) {
+    FUSED_MATMUL("FusedMatMul", Kind.MICROSOFT_KERNEL, Attr.TRANS_A, Attr.TRANS_B, Attr.ALPHA) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
-            return one(n.input(0).dtype(), matmulShape(n.input(0).shape(), n.input(1).shape(),
-                    n.intAttr("transA", 0) != 0, n.intAttr("transB", 0) != 0));
+            return one(n.input(0).dtype(), Shape.matmul(n.input(0).shape(), n.input(1).shape(),
+                    n.intAttr(Attr.TRANS_A, 0) != 0, n.intAttr(Attr.TRANS_B, 0) != 0));
         }
     },
-    TANH_GRAD("TanhGrad", true, false),
-    SIGMOID_GRAD("SigmoidGrad", true, false),
-    FAST_GELU_GRAD("FastGeluGrad", true, false),
-    GATHER_GRAD("GatherGrad", true, false),
-    GATHER_ELEMENTS_GRAD("GatherElementsGrad", true, false),
-    SLICE_GRAD("SliceGrad", true, false),
-    SOFTMAX_CROSS_ENTROPY_GRAD("SoftmaxCrossEntropyLossGrad", true, false),
+    TANH_GRAD("TanhGrad", Kind.MICROSOFT_KERNEL),
+    SIGMOID_GRAD("SigmoidGrad", Kind.MICROSOFT_KERNEL),
+    FAST_GELU_GRAD("FastGeluGrad", Kind.MICROSOFT_KERNEL),
+    GATHER_GRAD("GatherGrad", Kind.MICROSOFT_KERNEL, Attr.AXIS),
+    GATHER_ELEMENTS_GRAD("GatherElementsGrad", Kind.MICROSOFT_KERNEL, Attr.AXIS),
+    SLICE_GRAD("SliceGrad", Kind.MICROSOFT_KERNEL),
+    SOFTMAX_CROSS_ENTROPY_GRAD("SoftmaxCrossEntropyLossGrad", Kind.MICROSOFT_KERNEL, Attr.REDUCTION,
+            Attr.IGNORE_INDEX),
     /** Adds (or, when the flag is set, copies) a gradient into a buffer in place: the training contract. */
-    IN_PLACE_ACCUMULATOR("InPlaceAccumulatorV2", true, false) {
+    IN_PLACE_ACCUMULATOR("InPlaceAccumulatorV2", Kind.MICROSOFT_KERNEL) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(DType.BOOL, new long[] {1});
@@ -726,22 +655,38 @@ public enum Op {
     /** The domain of the com.microsoft ops. */
     public static final String MICROSOFT = "com.microsoft";
 
+    /** Where an op comes from and whether gradients flow through it. */
+    private enum Kind {
+        /** An ai.onnx op with a gradient rule. */
+        DIFFERENTIABLE(false, true),
+        /** A com.microsoft op with a gradient rule. */
+        MICROSOFT(true, true),
+        /** An ai.onnx op that stops gradients: shape arithmetic, indices, comparisons. */
+        STOPS_GRADIENT(false, false),
+        /** A com.microsoft kernel with no rule of its own: gradient kernels, inference-only fusions. */
+        MICROSOFT_KERNEL(true, false);
+
+        private final boolean microsoft;
+        private final boolean differentiable;
+
+        Kind(boolean microsoft, boolean differentiable) {
+            this.microsoft = microsoft;
+            this.differentiable = differentiable;
+        }
+    }
+
     private final String onnxName;
-    private final boolean microsoft;
-    private final boolean differentiable;
+    private final Kind kind;
+    private final Set<Attr> attributes;
 
-    Op(String onnxName) {
-        this(onnxName, false, true);
+    Op(String onnxName, Attr... attributes) {
+        this(onnxName, Kind.DIFFERENTIABLE, attributes);
     }
 
-    Op(String onnxName, boolean microsoft) {
-        this(onnxName, microsoft, true);
-    }
-
-    Op(String onnxName, boolean microsoft, boolean differentiable) {
+    Op(String onnxName, Kind kind, Attr... attributes) {
         this.onnxName = onnxName;
-        this.microsoft = microsoft;
-        this.differentiable = differentiable;
+        this.kind = kind;
+        this.attributes = attributes.length == 0 ? Set.of() : EnumSet.copyOf(List.of(attributes));
     }
 
     public String onnxName() {
@@ -750,17 +695,22 @@ public enum Op {
 
     /** The ONNX domain: "" for ai.onnx or {@link #MICROSOFT}. */
     public String domain() {
-        return microsoft ? MICROSOFT : "";
+        return kind.microsoft ? MICROSOFT : "";
     }
 
     /** Whether gradients flow through this op (otherwise it stops them). */
     public boolean isDifferentiable() {
-        return differentiable;
+        return kind.differentiable;
+    }
+
+    /** Whether nodes of this op may carry {@code attr}. */
+    public boolean accepts(Attr attr) {
+        return attributes.contains(attr);
     }
 
     /** Infers output types and shapes. The default suits element-wise ops: broadcast of the inputs. */
     List<TypedShape> infer(Node n, Graph g) {
-        if (this == CONSTANT_OF_SHAPE || microsoft && !differentiable) {
+        if (this == CONSTANT_OF_SHAPE || kind == Kind.MICROSOFT_KERNEL) {
             throw new GraphException(onnxName + ": output shapes must be given explicitly");
         }
         long[] s = n.input(0).shape();
@@ -779,7 +729,7 @@ public enum Op {
 
     /** Runs this op's gradient rule (used by the autodiff engine). */
     public final void differentiate(Backward b) {
-        if (!differentiable) {
+        if (!kind.differentiable) {
             throw new GraphException(onnxName + " stops gradients");
         }
         backward(b);
@@ -797,14 +747,14 @@ public enum Op {
     }
 
     private static Value fusedMatMul(Value a, Value w, boolean transA, boolean transB) {
-        return a.graph().node(FUSED_MATMUL).attr("transA", transA ? 1L : 0L).attr("transB", transB ? 1L : 0L)
+        return a.graph().node(FUSED_MATMUL).attr(Attr.TRANS_A, transA ? 1L : 0L).attr(Attr.TRANS_B, transB ? 1L : 0L)
                 .input(a).input(w).build();
     }
 
     private static Value gemm(Backward b, Value a, Value w, boolean transA, boolean transB, float alpha) {
-        Graph.NodeBuilder g = b.graph().node(GEMM).attr("transA", transA ? 1L : 0L).attr("transB", transB ? 1L : 0L);
+        Graph.NodeBuilder g = b.graph().node(GEMM).attr(Attr.TRANS_A, transA ? 1L : 0L).attr(Attr.TRANS_B, transB ? 1L : 0L);
         if (alpha != 1f) {
-            g.attr("alpha", alpha);
+            g.attr(Attr.ALPHA, alpha);
         }
         return g.input(a).input(w).build();
     }
@@ -812,7 +762,7 @@ public enum Op {
     /** The gradient of a reduction: re-insert reduced axes if dropped, then expand to the input's shape. */
     private static Value expandBack(Backward b, long[] axes) {
         Value dy = b.dy();
-        if (b.node().intAttr("keepdims", 1) == 0) {
+        if (!keepDims(b.node())) {
             dy = dy.unsqueeze(axes);
         }
         return b.graph().node(EXPAND).input(dy).input(b.runtimeShape(b.x(0))).outputs(TypedShape.of(b.x(0))).build();
@@ -827,7 +777,7 @@ public enum Op {
     }
 
     private static long[] perm(Node n) {
-        long[] perm = n.intsAttr("perm");
+        long[] perm = n.intsAttr(Attr.PERM);
         if (perm == null) {
             int r = n.input(0).rank();
             perm = new long[r];
@@ -838,71 +788,18 @@ public enum Op {
         return perm;
     }
 
-    private static long clampIndex(long i, long dim) {
-        long v = i < 0 ? i + dim : i;
-        return Math.max(0, Math.min(dim, v));
+    private static boolean keepDims(Node n) {
+        return n.intAttr(Attr.KEEPDIMS, 1) != 0;
     }
 
-    static long[] reducedShape(long[] s, long[] axes, boolean keepDims) {
-        boolean[] reduced = new boolean[s.length];
-        for (long a : axes) {
-            reduced[Shape.axis((int) a, s.length)] = true;
-        }
-        List<Long> out = new ArrayList<>();
-        for (int i = 0; i < s.length; i++) {
-            if (!reduced[i]) {
-                out.add(s[i]);
-            } else if (keepDims) {
-                out.add(1L);
-            }
-        }
-        return out.stream().mapToLong(Long::longValue).toArray();
+    /** A reduction whose axes are an attribute (ReduceMean, ReduceMin at opset 17). */
+    private static List<TypedShape> reduceByAxesAttribute(Node n) {
+        return one(n.input(0).dtype(), Shape.reduce(n.input(0).shape(), n.intsAttr(Attr.AXES), keepDims(n)));
     }
 
-    static long[] reshapeShape(long[] in, long[] target) {
-        long[] out = target.clone();
-        int inferred = -1;
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == 0) {
-                out[i] = in[i];
-            } else if (out[i] == -1) {
-                if (inferred >= 0) {
-                    throw new GraphException("Reshape target " + Arrays.toString(target) + " has two -1 entries");
-                }
-                inferred = i;
-            }
-        }
-        if (inferred >= 0) {
-            long total = Shape.size(in);
-            long rest = 1;
-            for (int i = 0; i < out.length; i++) {
-                if (i != inferred) {
-                    rest = out[i] < 0 ? Shape.UNKNOWN : rest * out[i];
-                }
-            }
-            out[inferred] = (total < 0 || rest < 0) ? Shape.UNKNOWN : total / rest;
-        } else if (Shape.isStatic(in) && Shape.isStatic(out) && Shape.size(in) != Shape.size(out)) {
-            throw new GraphException("cannot reshape " + Shape.toString(in) + " to " + Shape.toString(out));
-        }
-        return out;
-    }
-
-    static long[] matmulShape(long[] a, long[] b, boolean transA, boolean transB) {
-        if (a.length < 2 || b.length < 2) {
-            throw new GraphException("matrix product needs rank >= 2, got " + Shape.toString(a) + " and " + Shape.toString(b));
-        }
-        long m = transA ? a[a.length - 1] : a[a.length - 2];
-        long ka = transA ? a[a.length - 2] : a[a.length - 1];
-        long kb = transB ? b[b.length - 1] : b[b.length - 2];
-        long n = transB ? b[b.length - 2] : b[b.length - 1];
-        if (ka >= 0 && kb >= 0 && ka != kb) {
-            throw new GraphException("matrix product inner dimensions differ: " + Shape.toString(a) + " x " + Shape.toString(b));
-        }
-        long[] batch = Shape.broadcast(Arrays.copyOf(a, a.length - 2), Arrays.copyOf(b, b.length - 2));
-        long[] out = Arrays.copyOf(batch, batch.length + 2);
-        out[batch.length] = m;
-        out[batch.length + 1] = n;
-        return out;
+    /** An element-wise comparison or logical op: booleans of the inputs' broadcast shape. */
+    private static List<TypedShape> comparison(Node n) {
+        return one(DType.BOOL, Shape.broadcast(n.input(0).shape(), n.input(1).shape()));
     }
 
     private static DType dtypeOf(int onnxCode) {

@@ -114,12 +114,12 @@ public final class Value {
 
     /** Sum over {@code axes}. */
     public Value sum(boolean keepDims, long... axes) {
-        return graph.node(Op.REDUCE_SUM).attr("keepdims", keepDims ? 1L : 0L).input(this).input(graph.longs(axes)).build();
+        return graph.node(Op.REDUCE_SUM).attr(Attr.KEEPDIMS, keepDims ? 1L : 0L).input(this).input(graph.longs(axes)).build();
     }
 
     /** Mean over {@code axes}. */
     public Value mean(boolean keepDims, long... axes) {
-        return graph.node(Op.REDUCE_MEAN).attr("keepdims", keepDims ? 1L : 0L).attr("axes", axes).input(this).build();
+        return graph.node(Op.REDUCE_MEAN).attr(Attr.KEEPDIMS, keepDims ? 1L : 0L).attr(Attr.AXES, axes).input(this).build();
     }
 
     /** Reshape; entries follow ONNX (0 copies the input dimension, -1 is inferred). */
@@ -128,7 +128,7 @@ public final class Value {
     }
 
     public Value transpose(long... perm) {
-        return graph.node(Op.TRANSPOSE).attr("perm", perm).input(this).build();
+        return graph.node(Op.TRANSPOSE).attr(Attr.PERM, perm).input(this).build();
     }
 
     public Value unsqueeze(long... axes) {
@@ -140,20 +140,20 @@ public final class Value {
     }
 
     public Value softmax(int axis) {
-        return graph.node(Op.SOFTMAX).attr("axis", (long) axis).input(this).build();
+        return graph.node(Op.SOFTMAX).attr(Attr.AXIS, (long) axis).input(this).build();
     }
 
     public Value logSoftmax(int axis) {
-        return graph.node(Op.LOG_SOFTMAX).attr("axis", (long) axis).input(this).build();
+        return graph.node(Op.LOG_SOFTMAX).attr(Attr.AXIS, (long) axis).input(this).build();
     }
 
     public Value cast(DType to) {
-        return graph.node(Op.CAST).attr("to", (long) to.onnx().getNumber()).input(this).build();
+        return graph.node(Op.CAST).attr(Attr.TO, (long) to.onnx().getNumber()).input(this).build();
     }
 
     /** Rows of this table picked by integer {@code indices} along {@code axis}. */
     public Value gather(Value indices, int axis) {
-        return graph.node(Op.GATHER).attr("axis", (long) axis).input(this).input(indices).build();
+        return graph.node(Op.GATHER).attr(Attr.AXIS, (long) axis).input(this).input(indices).build();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package ai.superclip.model;
 
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Node;
 import ai.superclip.graph.Op;
@@ -95,7 +96,7 @@ public record ModelCost(Component vision, Component text, Component head, Compon
         for (Node n : nodes) {
             if (n.op() == Op.MATMUL || n.op() == Op.GEMM) {
                 long[] a = n.input(0).shape();
-                boolean transA = n.intAttr("transA", 0) != 0;
+                boolean transA = n.intAttr(Attr.TRANS_A, 0) != 0;
                 long inner = transA ? a[a.length - 2] : a[a.length - 1];
                 total += elements(n.output(0).shape()) * inner;
             }

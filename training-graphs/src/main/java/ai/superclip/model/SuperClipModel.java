@@ -1,6 +1,7 @@
 package ai.superclip.model;
 
 import ai.superclip.artifacts.TrainingArtifacts;
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
@@ -123,7 +124,7 @@ public final class SuperClipModel {
      */
     static Value clipLoss(Value image, Value text, Value scale) {
         Graph g = image.graph();
-        Value similarity = g.node(Op.GEMM).attr("transB", 1L).input(image).input(text).build();
+        Value similarity = g.node(Op.GEMM).attr(Attr.TRANS_B, 1L).input(image).input(text).build();
         Value logits = similarity.mul(scale);
         Value labels = Functions.arangeOfFirstDim(logits);
         Value perImage = Functions.crossEntropy(logits, labels);

@@ -1,5 +1,6 @@
 package ai.superclip.model;
 
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
@@ -36,7 +37,7 @@ record TextTower(TextConfig config, int embedDim) {
     private static Value atEndOfText(Value x, Value ids) {
         Graph g = x.graph();
         // ArgMax over float: ONNX Runtime's CPU kernel has no int64 ArgMax, and ids below 2^24 are exact in float
-        Value position = g.node(Op.ARG_MAX).attr("axis", 1L).attr("keepdims", 0L).input(ids.cast(DType.FLOAT)).build();
+        Value position = g.node(Op.ARG_MAX).attr(Attr.AXIS, 1L).attr(Attr.KEEPDIMS, 0L).input(ids.cast(DType.FLOAT)).build();
         Value row = Functions.arangeOfFirstDim(ids).mul(ids.dim(1)).add(position);
         return x.reshape(-1, x.dim(-1)).gather(row, 0);
     }

@@ -1,5 +1,6 @@
 package ai.superclip.model;
 
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
@@ -26,7 +27,7 @@ record VisionTower(VisionConfig config, int embedDim) {
         return g.inScope("visual", () -> {
             Value patches = patchEmbedding(pixels);
             Value classToken = repeatOverBatch(Layers.table(g, "class_embedding", scale, width), patches);
-            Value x = g.node(Op.CONCAT).attr("axis", 1L).input(classToken).input(patches).build();
+            Value x = g.node(Op.CONCAT).attr(Attr.AXIS, 1L).input(classToken).input(patches).build();
             x = x.add(Layers.table(g, "positional_embedding", scale, config.tokens(), width));
             Value normed = Layers.layerNorm(x, "ln_pre");
             Transformer blocks = new Transformer(config.width(), config.layers(), config.heads(), config.mlpWidth(),
@@ -66,7 +67,7 @@ record VisionTower(VisionConfig config, int embedDim) {
         // PyTorch's default Conv2d initialisation has variance 1 / (3 fan_in)
         Value weight = g.parameter("conv1.weight", Init.normal(Math.pow(3.0 * patchValues, -0.5)), true, width, 3, p, p);
         Value patches = pixels.reshape(-1, 3, grid, p, grid, p).transpose(0, 2, 4, 1, 3, 5).reshape(-1, patchValues);
-        Value embedded = g.node(Op.GEMM).attr("transB", 1L).input(patches).input(weight.reshape(width, patchValues))
+        Value embedded = g.node(Op.GEMM).attr(Attr.TRANS_B, 1L).input(patches).input(weight.reshape(width, patchValues))
                 .build();
         return embedded.reshape(-1, grid * grid, width);
     }
@@ -76,7 +77,7 @@ record VisionTower(VisionConfig config, int embedDim) {
         Graph g = like.graph();
         long width = vector.dim(0);
         Value batch = g.node(Op.SLICE).input(g.apply(Op.SHAPE, like)).input(g.longs(0)).input(g.longs(1)).build();
-        Value shape = g.node(Op.CONCAT).attr("axis", 0L).input(batch).input(g.longs(1, width)).build();
+        Value shape = g.node(Op.CONCAT).attr(Attr.AXIS, 0L).input(batch).input(g.longs(1, width)).build();
         return g.node(Op.EXPAND).input(vector.reshape(1, 1, width)).input(shape)
                 .outputs(new TypedShape(vector.dtype(), new long[] {like.dim(0), 1, width})).build();
     }

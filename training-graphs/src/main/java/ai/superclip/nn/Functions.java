@@ -1,5 +1,6 @@
 package ai.superclip.nn;
 
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Op;
@@ -57,7 +58,7 @@ public final class Functions {
      * @param labels [B] int64
      */
     public static Value crossEntropy(Value logits, Value labels) {
-        return logits.graph().node(Op.SOFTMAX_CROSS_ENTROPY).attr("reduction", "mean").attr("ignore_index", -100L)
+        return logits.graph().node(Op.SOFTMAX_CROSS_ENTROPY).attr(Attr.REDUCTION, "mean").attr(Attr.IGNORE_INDEX, -100L)
                 .input(logits).input(labels).buildAll().get(0);
     }
 

@@ -1,5 +1,6 @@
 package ai.superclip.nn;
 
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.Op;
@@ -22,7 +23,7 @@ public final class Layers {
             long width = x.dim(-1);
             Value w = g.parameter("weight", Init.ones(), false, width);
             Value b = g.parameter("bias", Init.zeros(), false, width);
-            return g.node(Op.LAYER_NORM).attr("axis", -1L).attr("epsilon", 1e-5f).input(x).input(w).input(b)
+            return g.node(Op.LAYER_NORM).attr(Attr.AXIS, -1L).attr(Attr.EPSILON, 1e-5f).input(x).input(w).input(b)
                     .buildAll().get(0);
         });
     }
@@ -43,7 +44,7 @@ public final class Layers {
         long in = weight.dim(1);
         long out = weight.dim(0);
         Value rows = x.rank() == 2 ? x : x.reshape(-1, in);
-        Value y = g.node(Op.GEMM).attr("transB", 1L).input(rows).input(weight).input(bias).build();
+        Value y = g.node(Op.GEMM).attr(Attr.TRANS_B, 1L).input(rows).input(weight).input(bias).build();
         if (x.rank() == 2) {
             return y;
         }

@@ -1,5 +1,6 @@
 package ai.superclip.nn;
 
+import ai.superclip.graph.Attr;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.Op;
@@ -54,12 +55,12 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
             Value inB = g.parameter("in_proj_bias", Init.zeros(), false, 3L * width);
             double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
             if (g.isInference()) { // one fused kernel: QKV projection, scaled scores, (causal) softmax, context
-                Value context = g.node(Op.ATTENTION).attr("num_heads", (long) heads).attr("unidirectional",
+                Value context = g.node(Op.ATTENTION).attr(Attr.NUM_HEADS, (long) heads).attr(Attr.UNIDIRECTIONAL,
                         causal ? 1L : 0L).input(x).input(inW.transpose(1, 0)).input(inB).build();
                 return Layers.linear(context, "out_proj", width, projStd);
             }
             Value qkv = Layers.affine(x, inW, inB);
-            var parts = g.node(Op.SPLIT).attr("axis", -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
+            var parts = g.node(Op.SPLIT).attr(Attr.AXIS, -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
             Value q = heads(parts.get(0), t, headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
             Value kT = heads(parts.get(1), t, headDim, 0, 2, 3, 1);
             Value v = heads(parts.get(2), t, headDim, 0, 2, 1, 3);

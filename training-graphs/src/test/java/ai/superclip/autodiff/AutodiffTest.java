@@ -1,5 +1,6 @@
 package ai.superclip.autodiff;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,8 +18,18 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The shape of the backward graph: what is emitted, what is not. Numbers are checked in the sdk's gradcheck. */
+/**
+ * The shape of the backward graph: what is emitted, what is not, and that every gradient has its value's type and
+ * shape. Numbers are checked against finite differences in the sdk's {@code OpGradientTest} (which runs the graphs).
+ */
 class AutodiffTest {
+
+    private static void assertGradientOf(Value value, Value gradient) {
+        assertNotNull(gradient, () -> "no gradient for " + value);
+        assertEquals(value.dtype(), gradient.dtype(), () -> "dtype of the gradient of " + value);
+        assertArrayEquals(value.shape(), gradient.shape(),
+                () -> "shape of the gradient of " + value + ": " + Shape.toString(gradient.shape()));
+    }
 
     @Test
     void unusedBranchesEmitNothing() {
@@ -29,9 +40,9 @@ class AutodiffTest {
         int before = g.nodeCount();
         Map<Value, Value> grads = Autodiff.gradients(loss, List.of(x));
         List<Node> added = g.nodes().subList(before, g.nodeCount());
-        assertNotNull(grads.get(x));
+        assertGradientOf(x, grads.get(x));
         assertTrue(added.stream().noneMatch(n -> n.op() == Op.TANH_GRAD || n.op() == Op.EXP), "no rule of the unused branch ran");
-        assertNotNull(unused);
+        assertTrue(added.stream().noneMatch(n -> n.inputs().contains(unused)), "nothing reads the unused branch");
     }
 
     @Test
@@ -40,6 +51,7 @@ class AutodiffTest {
         Value x = g.input("x", DType.FLOAT, 3);
         Value loss = x.exp().add(x.sigmoid()).sum(false, 0);
         Value grad = Autodiff.gradients(loss, List.of(x)).get(x);
+        assertGradientOf(x, grad);
         assertEquals(Op.SUM, grad.producer().op());
         assertEquals(2, grad.producer().inputs().size());
     }
@@ -59,8 +71,12 @@ class AutodiffTest {
         Value h = x.tanh();
         Value loss = h.mul(h).sum(false, 0, 1);
         Map<Value, Value> grads = Autodiff.gradients(loss, List.of(x, h));
-        assertNotNull(grads.get(h));
-        assertNotNull(grads.get(x));
+        assertGradientOf(h, grads.get(h));
+        assertGradientOf(x, grads.get(x));
+        // d(h·h)/dh feeds the tanh rule: the gradient of x is TanhGrad(dh, h), dh being h's own gradient
+        Node tanhGrad = grads.get(x).producer();
+        assertEquals(Op.TANH_GRAD, tanhGrad.op());
+        assertEquals(List.of(grads.get(h), h), tanhGrad.inputs());
     }
 
     @Test
@@ -70,8 +86,8 @@ class AutodiffTest {
         Value b = g.input("b", DType.FLOAT, Shape.UNKNOWN, 8);
         Value loss = a.matmul(b.transpose(1, 0)).sum(false, 0, 1);
         Map<Value, Value> grads = Autodiff.gradients(loss, List.of(a, b));
-        assertNotNull(grads.get(a));
-        assertNotNull(grads.get(b));
+        assertGradientOf(a, grads.get(a));
+        assertGradientOf(b, grads.get(b));
     }
 
     @Test
