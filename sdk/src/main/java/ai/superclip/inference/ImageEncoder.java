@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.superclip.data.ImageDecoder;
 import ai.superclip.data.ImagePreprocessor;
+import ai.superclip.model.SuperClipModel;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,8 +21,6 @@ import java.util.Map;
  * an exported {@code image_encoder.onnx}; batches internally.
  */
 public final class ImageEncoder implements AutoCloseable {
-    static final String INPUT = "pixels";
-    static final String OUTPUT = "image_embeds";
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -57,7 +56,7 @@ public final class ImageEncoder implements AutoCloseable {
             chunk.position(pixels.position() + from * perImage).limit(pixels.position() + (from + n) * perImage);
             FloatBuffer view = chunk.slice();
             try (OnnxTensor t = OnnxTensor.createTensor(env, view, new long[] {n, 3, imageSize, imageSize});
-                    OrtSession.Result r = session.run(Map.of(INPUT, t))) {
+                    OrtSession.Result r = session.run(Map.of(SuperClipModel.PIXELS, t))) {
                 out.addAll(List.of((float[][]) r.get(0).getValue()));
             }
         }

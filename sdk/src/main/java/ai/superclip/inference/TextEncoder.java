@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.superclip.model.SuperClipModel;
 import ai.superclip.tokenization.ClipTokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,8 +15,6 @@ import java.util.Map;
 
 /** Captions to L2-normalised embeddings with an exported {@code text_encoder.onnx}; batches internally. */
 public final class TextEncoder implements AutoCloseable {
-    static final String INPUT = "input_ids";
-    static final String OUTPUT = "text_embeds";
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -60,7 +59,7 @@ public final class TextEncoder implements AutoCloseable {
 
     private float[][] run(LongBuffer rows, int n) throws OrtException {
         try (OnnxTensor t = OnnxTensor.createTensor(env, rows, new long[] {n, tokenizer.contextLength()});
-                OrtSession.Result r = session.run(Map.of(INPUT, t))) {
+                OrtSession.Result r = session.run(Map.of(SuperClipModel.INPUT_IDS, t))) {
             return (float[][]) r.get(0).getValue();
         }
     }
