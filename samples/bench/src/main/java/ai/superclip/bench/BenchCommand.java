@@ -1,22 +1,24 @@
-package ai.superclip.cli;
+package ai.superclip.bench;
 
-import ai.superclip.bench.BenchRunner;
-import ai.superclip.bench.TorchSetup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code superclip bench}: the benchmark suite, ours against libtorch in the same process. */
-@Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true,
+/**
+ * {@code java -jar samples/bench/target/superclip-bench.jar}: the benchmark suite, ours against libtorch in the same
+ * process.
+ */
+@Command(name = "superclip-bench", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Benchmark train steps (tiny and mid presets, batch 64), inference, tokenisation, the MatMul rate,"
                 + " the SuperCLIP head's cost and peak memory against libtorch (DJL); print a table and write JSON.")
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", description = "JSON report")
     Path out = Path.of("runs", "bench", "bench.json");
 
@@ -47,6 +49,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--work-dir", description = "Scratch directory for artifacts, encoders and profiles")
     Path workDir;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the benchmark with {@code args} and returns its exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new BenchCommand()).execute(args);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -88,11 +99,8 @@ final class BenchCommand implements Callable<Integer> {
         cmd.add("-D" + CHILD + "=true");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(SuperClipCli.class.getName());
-        List<String> original = spec.commandLine().getParseResult().originalArgs();
-        int at = original.indexOf("bench");
-        cmd.add("bench");
-        cmd.addAll(at >= 0 ? original.subList(at + 1, original.size()) : original);
+        cmd.add(BenchCommand.class.getName());
+        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().put(OMP_WAIT_POLICY, "PASSIVE");
         return pb.start().waitFor();

@@ -3,7 +3,6 @@ package ai.superclip.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.superclip.cli.SuperClipCli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
@@ -17,7 +16,7 @@ class BenchCommandTest {
     @Test
     void quickBenchWritesTheReport(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("bench.json");
-        int code = SuperClipCli.run("bench", "--quick", "--iterations", "2", "--warmup", "1", "--out", out.toString());
+        int code = BenchCommand.run("--quick", "--iterations", "2", "--warmup", "1", "--out", out.toString());
         assertEquals(0, code);
         JsonNode report = new ObjectMapper().readTree(out.toFile());
         JsonNode speedup = report.get("speedup");
