@@ -138,8 +138,8 @@ public final class BenchRunner {
         Map<String, Harness.Task> tasks = new LinkedHashMap<>();
         Path artifacts = OrtTrain.writeArtifacts(config, o.workDir().resolve("artifacts-" + slot), SEED);
         try (OrtTrain ours = new OrtTrain(config, artifacts, data, settings, LR);
-                TorchClip torch = o.skipLibtorch() ? null : new TorchClip(config, SEED, LR);
-                TorchClip.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, data.targets, data.batch)) {
+                TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, LR);
+                TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, data.targets, data.batch)) {
             tasks.put("ours", ours::step);
             if (torch != null) {
                 tasks.put("libtorch", () -> torch.trainStep(tb));
@@ -207,7 +207,7 @@ public final class BenchRunner {
         int s = config.vision().imageSize();
         int l = config.text().contextLength();
         long e = config.embedDim();
-        try (TorchClip torch = o.skipLibtorch() ? null : new TorchClip(config, SEED, LR)) {
+        try (TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, LR)) {
             for (int b : new int[] {1, 64}) {
                 SyntheticInputs data = new SyntheticInputs(config, tokenizer, b, SEED + b);
                 double load = loadAverage();
@@ -217,7 +217,7 @@ public final class BenchRunner {
                         OrtInference txt = OrtInference.open(encoders.resolve(InferenceExport.TEXT_ENCODER), settings,
                                 SuperClipModel.INPUT_IDS, data.ids.duplicate().rewind(), new long[] {b, l},
                                 SuperClipModel.TEXT_EMBEDS, new long[] {b, e});
-                        TorchClip.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, null, b)) {
+                        TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, null, b)) {
                     int reps = b == 1 ? 20 : 1; // batch 1 is fast: time 20 calls per sample
                     Map<String, Harness.Task> tasks = new LinkedHashMap<>();
                     tasks.put("images_ours", () -> repeat(reps, img::run));
