@@ -210,7 +210,7 @@ public final class Trainer implements AutoCloseable {
         int badInARow = 0;
         double lastLoss = Double.NaN;
         Path lastCheckpoint = null;
-        TrainingSession.Options options = new TrainingSession.Options(config.threads(), true, config.device());
+        TrainingSession.Options options = config.sessionOptions();
         try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),

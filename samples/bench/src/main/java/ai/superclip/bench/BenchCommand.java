@@ -40,8 +40,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", negatable = true, description = "Profile the mid train step with ONNX Runtime's profiler")
     Boolean profile;
 
-    @Option(names = "--ort-spinning", negatable = true, description = "Let ONNX Runtime's idle pool threads spin (off "
-            + "by default: spinning after our step would steal the cores from libtorch's next step)")
+    @Option(names = "--ort-spinning", negatable = true, description = "Let ONNX Runtime's idle pool threads spin in the"
+            + " inference and MatMul benchmarks (off by default: spinning after our run would steal the cores from"
+            + " libtorch's next one); the train step runs with the SDK's own session settings")
     boolean ortSpinning;
 
     @Spec

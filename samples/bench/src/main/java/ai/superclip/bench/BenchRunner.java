@@ -7,7 +7,9 @@ import ai.superclip.model.ModelCost;
 import ai.superclip.model.Presets;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.runtime.OrtRuntime;
+import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.ClipTokenizer;
+import ai.superclip.train.TrainingConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,18 +38,23 @@ public final class BenchRunner {
             boolean profile, boolean ortSpinning, Path workDir) {
     }
 
-    private static final float LR = 1e-4f;
     private static final long SEED = 7;
 
     private final Options o;
     private final PrintStream out;
     private final OrtSettings settings;
+    /** A user's run left at its defaults but for the thread count: our train step's session settings and rate. */
+    private final TrainingConfig userRun;
+    /** libtorch's learning rate: the user's default. */
+    private final float lr;
     private final List<String[]> table = new ArrayList<>();
 
     public BenchRunner(Options options, PrintStream out) {
         this.o = options;
         this.out = out;
         this.settings = OrtSettings.tuned(options.threads()).withSpinning(options.ortSpinning());
+        this.userRun = TrainingConfig.builder(MID).threads(options.threads()).build();
+        this.lr = (float) userRun.learningRate();
     }
 
     /** The mid-size preset ("small": 128 px, patch 16, width 384, 6 layers). */
@@ -72,7 +79,10 @@ public final class BenchRunner {
         run.put("warmup", o.warmup());
         run.put("iterations", o.iterations());
         run.put("threads", o.threads());
-        run.put("ort_settings", settings.toMap());
+        TrainingSession.Options session = userRun.sessionOptions();
+        run.put("train_session", Map.of("intra_op_threads", session.intraOpThreads(), "deterministic",
+                session.deterministic(), "device", session.device(), "learning_rate", userRun.learningRate()));
+        run.put("ort_settings", settings.toMap()); // inference and MatMul
         report.put("run", run);
 
         int batch = o.quick() ? 8 : 64;
@@ -137,8 +147,8 @@ public final class BenchRunner {
         double load = loadAverage();
         Map<String, Harness.Task> tasks = new LinkedHashMap<>();
         Path artifacts = OrtTrain.writeArtifacts(config, o.workDir().resolve("artifacts-" + slot), SEED);
-        try (OrtTrain ours = new OrtTrain(config, artifacts, data, settings, LR);
-                TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, LR);
+        try (OrtTrain ours = new OrtTrain(config, artifacts, data, userRun);
+                TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, lr);
                 TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, data.targets, data.batch)) {
             tasks.put("ours", ours::step);
             if (torch != null) {
@@ -175,8 +185,8 @@ public final class BenchRunner {
         ModelConfig clipConfig = config.withLoss(ModelConfig.Loss.CLIP);
         Path clipArtifacts = OrtTrain.writeArtifacts(clipConfig, o.workDir().resolve("artifacts-" + slot + "-clip"), SEED);
         // the SuperCLIP artifacts are those the train step benchmark of this slot wrote
-        try (OrtTrain sc = new OrtTrain(config, o.workDir().resolve("artifacts-" + slot), data, settings, LR);
-                OrtTrain clip = new OrtTrain(clipConfig, clipArtifacts, data, settings, LR)) {
+        try (OrtTrain sc = new OrtTrain(config, o.workDir().resolve("artifacts-" + slot), data, userRun);
+                OrtTrain clip = new OrtTrain(clipConfig, clipArtifacts, data, userRun)) {
             Map<String, Harness.Task> tasks = new LinkedHashMap<>();
             tasks.put("superclip", sc::step);
             tasks.put("clip", clip::step);
@@ -207,7 +217,7 @@ public final class BenchRunner {
         int s = config.vision().imageSize();
         int l = config.text().contextLength();
         long e = config.embedDim();
-        try (TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, LR)) {
+        try (TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, lr)) {
             for (int b : new int[] {1, 64}) {
                 SyntheticInputs data = new SyntheticInputs(config, tokenizer, b, SEED + b);
                 double load = loadAverage();
@@ -313,7 +323,8 @@ public final class BenchRunner {
         Path prefix = o.workDir().resolve("ort-profile");
         int steps = 3;
         Path written;
-        try (OrtTrain ours = new OrtTrain(config, artifacts, data, settings.withProfile(prefix.toString()), LR)) {
+        try (OrtTrain ours = new OrtTrain(config, artifacts, data, userRun,
+                userRun.sessionOptions().withProfile(prefix.toString()))) {
             for (int i = 0; i < steps; i++) {
                 ours.step();
             }

@@ -8,32 +8,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The ONNX Runtime session settings a benchmark runs with: the knobs that matter on a small CPU machine. The rest is
+ * The ONNX Runtime session settings the inference and MatMul benchmarks run with (the train step takes the
+ * SDK's own, see {@link OrtTrain}): the knobs that matter on a small CPU machine. The rest is
  * fixed: all graph optimisations, sequential execution, the CPU arena without the memory pattern (as the SDK's
  * Trainer runs), deterministic compute off.
  *
  * @param intraOpThreads threads inside an operator (the core count)
  * @param spinning whether idle pool threads spin (ONNX Runtime's default) or sleep at once
- * @param profile a file prefix to write ONNX Runtime's profile to, or null
  */
-public record OrtSettings(int intraOpThreads, boolean spinning, String profile) {
+public record OrtSettings(int intraOpThreads, boolean spinning) {
 
     /**
      * The settings for {@code threads} cores, with idle threads sleeping at once so that they leave the cores to
      * whatever runs next.
      */
     public static OrtSettings tuned(int threads) {
-        return new OrtSettings(threads, false, null);
-    }
-
-    /** The same settings writing a profile under {@code prefix}. */
-    public OrtSettings withProfile(String prefix) {
-        return new OrtSettings(intraOpThreads, spinning, prefix);
+        return new OrtSettings(threads, false);
     }
 
     /** The same settings with idle pool threads spinning or not. */
     public OrtSettings withSpinning(boolean spin) {
-        return new OrtSettings(intraOpThreads, spin, profile);
+        return new OrtSettings(intraOpThreads, spin);
     }
 
     /** A new SessionOptions object with these settings. */
@@ -47,9 +42,6 @@ public record OrtSettings(int intraOpThreads, boolean spinning, String profile) 
         o.setCPUArenaAllocator(true);
         o.setDeterministicCompute(false);
         o.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
-        if (profile != null) {
-            o.enableProfiling(profile);
-        }
         return o;
     }
 

@@ -3,13 +3,13 @@ package ai.superclip.bench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.OrtSession.SessionOptions;
-import ai.onnxruntime.OrtTrainingSession;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.runtime.OrtRuntime;
+import ai.superclip.runtime.StepOutputs;
+import ai.superclip.runtime.TrainingSession;
+import ai.superclip.train.TrainingConfig;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,14 +18,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Our train step as the benchmark runs it: the SDK's training artifacts for a model, one ONNX Runtime training
- * session opened once, the batch's tensors created once over direct buffers (no copies, nothing allocated per
- * step on the Java side), the loss outputs pinned into preallocated tensors, then {@code trainStep},
- * {@code optimizerStep} and {@code lazyResetGrad} per step, as the SDK's Trainer does.
+ * Our train step as a user's run takes it: the SDK's training artifacts for a model, the SDK's
+ * {@link TrainingSession} opened with the session settings of a {@link TrainingConfig} left at its defaults (its
+ * thread count aside), the outputs pinned into tensors made once, then {@code trainStep}, {@code setLearningRate},
+ * {@code optimizerStep} and {@code lazyResetGrad} per step, as the SDK's Trainer does. The batch's tensors are made
+ * once over direct buffers, where the Trainer wraps each batch of its loader.
  */
 public final class OrtTrain implements AutoCloseable {
-    private final OrtTrainingSession session;
-    private final SessionOptions options;
+    private final TrainingSession session;
     private final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     private final Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
     private final List<OnnxTensor> owned = new ArrayList<>();
@@ -37,47 +37,56 @@ public final class OrtTrain implements AutoCloseable {
         return dir;
     }
 
-    /** Opens a session over the artifacts of {@code config} in {@code dir} (see {@link #writeArtifacts}). */
-    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, OrtSettings settings, float learningRate)
-            throws OrtException {
-        this.learningRate = learningRate;
+    /**
+     * Opens a session over the artifacts of {@code config} in {@code dir} (see {@link #writeArtifacts}) with the
+     * session settings and learning rate of {@code run}.
+     */
+    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, TrainingConfig run) throws OrtException {
+        this(config, dir, data, run, run.sessionOptions());
+    }
+
+    /** As above, with the session settings {@code options} (a profiling variant of the run's). */
+    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, TrainingConfig run,
+            TrainingSession.Options options) throws OrtException {
+        this.learningRate = (float) run.learningRate();
         OrtEnvironment env = OrtRuntime.environment();
-        options = settings.options();
-        session = env.createTrainingSession(dir.resolve(TrainingArtifacts.CHECKPOINT).toString(),
-                dir.resolve(TrainingArtifacts.TRAINING_MODEL).toString(),
-                dir.resolve(TrainingArtifacts.EVAL_MODEL).toString(),
-                dir.resolve(TrainingArtifacts.OPTIMIZER_MODEL).toString(), options);
-        int b = data.batch;
-        int s = config.vision().imageSize();
-        Map<String, OnnxTensor> available = new LinkedHashMap<>();
-        available.put(SuperClipModel.PIXELS, track(OnnxTensor.createTensor(env, data.pixels.duplicate().rewind(),
-                new long[] {b, 3, s, s})));
-        available.put(SuperClipModel.INPUT_IDS, track(OnnxTensor.createTensor(env, data.ids.duplicate().rewind(),
-                new long[] {b, config.text().contextLength()})));
-        if (config.loss() == ModelConfig.Loss.SUPERCLIP) {
-            available.put(SuperClipModel.CLS_TARGETS, track(OnnxTensor.createTensor(env,
-                    data.targets.duplicate().rewind(), new long[] {b, config.text().vocabSize()})));
-        }
-        available.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, track(scalarTensor(env, 1f)));
-        available.put(TrainingArtifacts.WEIGHT_DECAY_INPUT,
-                track(scalarTensor(env, learningRate * config.adamW().weightDecay())));
-        for (String name : session.getTrainInputNames()) {
-            OnnxTensor t = available.get(name);
-            if (t == null) {
-                throw new IllegalStateException("no benchmark input for training input " + name);
+        session = TrainingSession.open(dir, options);
+        try {
+            int b = data.batch;
+            int s = config.vision().imageSize();
+            Map<String, OnnxTensor> available = new LinkedHashMap<>();
+            available.put(SuperClipModel.PIXELS, track(OnnxTensor.createTensor(env, data.pixels.duplicate().rewind(),
+                    new long[] {b, 3, s, s})));
+            available.put(SuperClipModel.INPUT_IDS, track(OnnxTensor.createTensor(env, data.ids.duplicate().rewind(),
+                    new long[] {b, config.text().contextLength()})));
+            if (config.loss() == ModelConfig.Loss.SUPERCLIP) {
+                available.put(SuperClipModel.CLS_TARGETS, track(OnnxTensor.createTensor(env,
+                        data.targets.duplicate().rewind(), new long[] {b, config.text().vocabSize()})));
             }
-            inputs.put(name, t);
-        }
-        // one unpinned step tells the output shapes; then every output goes into a preallocated tensor
-        try (OrtSession.Result r = session.trainStep(inputs)) {
-            for (var e : r) {
-                OnnxTensor t = (OnnxTensor) e.getValue();
-                long[] shape = t.getInfo().getShape();
-                long n = Math.max(1, t.getInfo().getNumElements());
-                pinned.put(e.getKey(), track(OnnxTensor.createTensor(env, SyntheticInputs.floats((int) n), shape)));
+            available.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, track(scalarTensor(env, 1f)));
+            available.put(TrainingArtifacts.WEIGHT_DECAY_INPUT,
+                    track(scalarTensor(env, learningRate * config.adamW().weightDecay())));
+            for (String name : session.trainInputNames()) {
+                OnnxTensor t = available.get(name);
+                if (t == null) {
+                    throw new IllegalStateException("no benchmark input for training input " + name);
+                }
+                inputs.put(name, t);
             }
+            // one unpinned step tells the output shapes; then every output goes into a preallocated tensor
+            try (StepOutputs r = session.trainStep(inputs)) {
+                for (String name : r.names()) {
+                    OnnxTensor t = (OnnxTensor) r.get(name);
+                    long n = Math.max(1, t.getInfo().getNumElements());
+                    pinned.put(name, track(OnnxTensor.createTensor(env, SyntheticInputs.floats((int) n),
+                            t.getInfo().getShape())));
+                }
+            }
+            session.lazyResetGrad();
+        } catch (OrtException | RuntimeException e) {
+            close();
+            throw e;
         }
-        session.lazyResetGrad();
     }
 
     private OnnxTensor track(OnnxTensor t) {
@@ -93,7 +102,7 @@ public final class OrtTrain implements AutoCloseable {
 
     /** Forward, backward, AdamW; returns the loss. */
     public float step() throws OrtException {
-        session.trainStep(inputs, pinned).close();
+        session.trainStep(inputs, pinned);
         session.setLearningRate(learningRate);
         session.optimizerStep();
         session.lazyResetGrad();
@@ -103,7 +112,6 @@ public final class OrtTrain implements AutoCloseable {
     @Override
     public void close() {
         session.close();
-        options.close();
         owned.forEach(OnnxTensor::close);
     }
 }
