@@ -30,6 +30,11 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Train the tiny SuperCLIP on synthetic scenes, evaluate on held-out scenes, export, print a table.")
 final class DemoCommand implements Callable<Integer> {
+    /** Where the demo writes by default. */
+    static final Path DEFAULT_OUT = Path.of("runs", "demo");
+    /** The SuperCLIP encoders a default demo exports: where {@code zeroshot} and {@code retrieve} look by default. */
+    static final Path MODEL = modelDir(DEFAULT_OUT, ModelConfig.Loss.SUPERCLIP);
+
     @Option(names = "--steps", description = "Optimizer steps per model")
     int steps = 600;
 
@@ -58,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
     long seed = 0;
 
     @Option(names = "--out", description = "Where runs, encoders and report.json go")
-    Path out = Path.of("runs", "demo");
+    Path out = DEFAULT_OUT;
 
     @Option(names = "--quiet", description = "No progress bar")
     boolean quiet;
@@ -76,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         try (SyntheticScenes scenes = SyntheticScenes.builder().seed(seed).count(trainScenes)
                 .longCaptions(longCaptions).build()) {
             for (ModelConfig.Loss loss : losses) {
-                String name = loss.name().toLowerCase(Locale.ROOT);
+                String name = runName(loss);
                 Path run = out.resolve(name);
                 TrainingConfig config = TrainingConfig.builder("tiny").model(Presets.get("tiny").withLoss(loss))
                         .batchSize(batchSize).steps(steps).learningRate(lr).seed(seed).threads(threads)
@@ -88,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
                         trainer.addListener(ConsoleProgress.forConsole());
                     }
                     TrainingResult result = trainer.train();
-                    Path model = trainer.exportEncoders(run.resolve("model"));
+                    Path model = trainer.exportEncoders(modelDir(out, loss));
                     encoders.put(loss, model);
                     try (Model m = Model.load(model)) {
                         report = Benchmarks.evaluate(m, "scenes", EvalOptions.scenes(seed + 1, evalScenes, longCaptions));
@@ -106,8 +111,18 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("report:   " + out.resolve("report.json"));
         encoders.forEach((loss, dir) -> System.out.println("encoders: " + dir + "  (" + loss.name().toLowerCase(Locale.ROOT)
                 + "; image_encoder.onnx, text_encoder.onnx run on any ONNX Runtime)"));
-        System.out.println("metrics:  " + out.resolve("superclip").resolve(Trainer.METRICS));
+        System.out.println("metrics:  " + out.resolve(runName(ModelConfig.Loss.SUPERCLIP)).resolve(Trainer.METRICS));
         return 0;
+    }
+
+    /** The run directory's name for a loss: superclip or clip. */
+    private static String runName(ModelConfig.Loss loss) {
+        return loss.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Where a demo writing under {@code out} exports the encoders trained with {@code loss}. */
+    static Path modelDir(Path out, ModelConfig.Loss loss) {
+        return out.resolve(runName(loss)).resolve("model");
     }
 
     /** One row per metric: each model's value and the chance level. */

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Evaluate exported encoders: zero-shot, retrieval, linear probe; writes report.json.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model-dir", description = "Exported encoders")
-    Path modelDir = Path.of("runs", "demo", "superclip", "model");
+    Path modelDir = DemoCommand.MODEL;
 
     @Option(names = "--dataset", description = "scenes, mnist, fashion-mnist, emoji or csv")
     String dataset = "scenes";

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 @Command(name = "retrieve", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Search a folder of images by text, or rank texts for an image.")
 final class RetrieveCommand implements Callable<Integer> {
-    @Option(names = "--model-dir", description = "Exported encoders")
-    Path modelDir = Path.of("runs", "demo", "model");
+    @Option(names = "--model-dir", description = "Exported encoders (demo writes them here, train to <out>/model)")
+    Path modelDir = DemoCommand.MODEL;
 
     @Option(names = "--images", required = true, description = "Folder of images (.png, .jpg, .jpeg, .gif, .bmp)")
     Path images;

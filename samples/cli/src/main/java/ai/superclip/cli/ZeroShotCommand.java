@@ -15,8 +15,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "zeroshot", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Classify image files against class names with an exported model (CLIP's zero-shot protocol).")
 final class ZeroShotCommand implements Callable<Integer> {
-    @Option(names = "--model-dir", description = "Exported encoders (train writes them to <out>/model)")
-    Path modelDir = Path.of("runs", "demo", "model");
+    @Option(names = "--model-dir", description = "Exported encoders (demo writes them here, train to <out>/model)")
+    Path modelDir = DemoCommand.MODEL;
 
     @Option(names = "--labels", split = ",", required = true, description = "Class names, comma-separated")
     List<String> labels;

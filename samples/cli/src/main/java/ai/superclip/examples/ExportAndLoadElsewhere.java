@@ -15,7 +15,7 @@ import java.util.Map;
  * Runtime session: the files need no training build, so any ONNX Runtime (Python, C#, Node, the stock Java jar)
  * loads them the same way.
  *
- * <pre>java -cp superclip.jar ai.superclip.examples.ExportAndLoadElsewhere runs/demo/superclip exported "a red circle"</pre>
+ * <pre>java -cp samples/cli/target/superclip.jar ai.superclip.examples.ExportAndLoadElsewhere runs/demo/superclip exported "a red circle"</pre>
  */
 public final class ExportAndLoadElsewhere {
     public static void main(String[] args) throws Exception {

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * Trains the tiny SuperCLIP preset on your own image-caption CSV and exports the encoders.
  *
- * <pre>java -cp superclip.jar ai.superclip.examples.FineTuneOnCsv captions.csv filepath title runs/mine</pre>
+ * <pre>java -cp samples/cli/target/superclip.jar ai.superclip.examples.FineTuneOnCsv captions.csv filepath title runs/mine</pre>
  */
 public final class FineTuneOnCsv {
     public static void main(String[] args) throws Exception {

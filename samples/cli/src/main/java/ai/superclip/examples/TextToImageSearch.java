@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 /**
  * Indexes a folder of images once, then answers text queries with the closest images.
  *
- * <pre>java -cp superclip.jar ai.superclip.examples.TextToImageSearch runs/demo/model photos "two red circles"</pre>
+ * <pre>java -cp samples/cli/target/superclip.jar ai.superclip.examples.TextToImageSearch runs/demo/superclip/model photos "two red circles"</pre>
  */
 public final class TextToImageSearch {
     public static void main(String[] args) throws Exception {

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 /**
  * Classifies every image of a folder against class names with an exported model.
  *
- * <pre>java -cp superclip.jar ai.superclip.examples.ZeroShotFolder runs/demo/model photos circle,square,star</pre>
+ * <pre>java -cp samples/cli/target/superclip.jar ai.superclip.examples.ZeroShotFolder runs/demo/superclip/model photos circle,square,star</pre>
  */
 public final class ZeroShotFolder {
     public static void main(String[] args) throws Exception {

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.superclip.data.Sample;
+import ai.superclip.data.SyntheticScenes;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,5 +38,30 @@ class DemoCommandTest {
         double chance = r.at("/retrieval/scenes/chance_r1").asDouble();
         assertTrue(i2t > 2 * chance && t2i > 2 * chance, "retrieval R@1 " + i2t + " / " + t2i + " vs chance " + chance);
         assertTrue(dir.resolve("superclip/model/image_encoder.onnx").toFile().isFile());
+    }
+
+    /**
+     * What a new user types: {@code demo}, then {@code zeroshot} and {@code retrieve} with no model flag, which find
+     * the encoders the demo exported. Runs in the tests' working directory (under target/), where the default
+     * {@code runs/demo} may hold an earlier run's: the demo must write over it.
+     */
+    @Test
+    void zeroshotAndRetrieveFindTheDemosModelByDefault() throws Exception {
+        long start = System.currentTimeMillis() - 2000; // file times may be coarse
+        int demo = SuperClipCli.commandLine().execute("demo", "--steps", "2", "--batch-size", "8",
+                "--train-scenes", "64", "--eval-scenes", "16", "--threads", "2", "--quiet");
+        assertEquals(0, demo);
+        Path encoder = DemoCommand.MODEL.resolve("image_encoder.onnx");
+        assertTrue(Files.getLastModifiedTime(encoder).toMillis() >= start, encoder.toAbsolutePath() + " is stale");
+        Path images = Files.createDirectories(dir.resolve("images"));
+        SyntheticScenes scenes = SyntheticScenes.builder().seed(3).count(3).build();
+        for (int i = 0; i < scenes.size(); i++) {
+            Sample s = scenes.read(i);
+            ImageIO.write(s.image(), "png", images.resolve("scene" + i + ".png").toFile());
+        }
+        assertEquals(0, SuperClipCli.commandLine().execute("zeroshot", "--labels", "circle,square,star",
+                images.resolve("scene0.png").toString()));
+        assertEquals(0, SuperClipCli.commandLine().execute("retrieve", "--images", images.toString(),
+                "--text", "a red circle"));
     }
 }
