@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "superclip", mixinStandardHelpOptions = true, version = "superclip 0.1.0",
         description = "Train and serve SuperCLIP (CLIP + token classification) models on the JVM with ONNX Runtime.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class,
-            ArtifactsCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+            ArtifactsCommand.class, DataCommand.class, ExperimentsCommand.class, CommandLine.HelpCommand.class})
 public final class SuperClipCli {
 
     public static void main(String[] args) {

@@ -1,9 +1,12 @@
-package ai.superclip.eval;
+package ai.superclip.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.superclip.cli.SuperClipCli;
+import ai.superclip.eval.EvalReport;
+import ai.superclip.eval.MeanStd;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
@@ -21,14 +24,14 @@ class ExperimentsTest {
     @TempDir
     Path dir;
 
-    private Experiments.Budget budget(Path work) {
-        return new Experiments.Budget(2, 2, List.of(2, 4), 8, 12, 2, 1e-3, 2, work);
+    private Budget budget(Path work) {
+        return new Budget(2, 2, List.of(2, 4), 8, 12, 2, 1e-3, 2, work);
     }
 
     /** Fake cached runs: seed s of every variant scores 0.2 + 0.2·s on every headline metric. */
-    private void fakeRuns(Experiments.Budget budget) throws Exception {
-        for (String name : Experiments.NAMES) {
-            for (Experiments.Variant v : Experiments.variants(name, budget)) {
+    private void fakeRuns(Budget budget) throws Exception {
+        for (Experiment e : Experiment.values()) {
+            for (Variant v : e.variants(budget)) {
                 for (int seed = 0; seed < budget.seeds(); seed++) {
                     Path run = budget.runs().resolve(v.key()).resolve("seed-" + seed);
                     EvalReport r = new EvalReport();
@@ -54,12 +57,13 @@ class ExperimentsTest {
 
     @Test
     void experimentsAggregateCachedRunsIntoJsonMarkdownAndPlots() throws Exception {
-        Experiments.Budget budget = budget(dir.resolve("work"));
+        Budget budget = budget(dir.resolve("work"));
         fakeRuns(budget);
         Path out = dir.resolve("results");
         List<Experiments.Result> results = new ArrayList<>();
-        for (String name : Experiments.NAMES) {
-            Experiments.Result r = Experiments.run(name, out, budget);
+        for (Experiment e : Experiment.values()) {
+            String name = e.id();
+            Experiments.Result r = Experiments.run(e, out, budget);
             results.add(r);
             assertTrue(Files.size(out.resolve(name + ".json")) > 0);
             assertTrue(Files.readString(out.resolve(name + ".md")).contains("| chance |"));
@@ -79,17 +83,35 @@ class ExperimentsTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("batch-size.json").toFile());
         assertEquals(1, json.at("/variants/SuperCLIP b4/steps").asInt(), "equal samples seen: 2·2 / 4");
         assertEquals(0.3, json.at("/variants/CLIP b2/metrics/retrieval.scenes.t2i_r1/mean").asDouble(), 1e-12);
-        String report = Experiments.report(results, budget, 1.5, Experiments.NAMES, out, dir.resolve("results.md"));
+        String report = Experiments.report(results, budget, 1.5, out);
         for (String section : List.of("## (a)", "## (b)", "## (c)", "## (d)", "results/clip-vs-superclip-bars.png",
-                "Experiments all --out " + out, "## Summary", "SuperCLIP is better (beyond two standard errors) on")) {
+                "superclip.jar experiments all --out " + out, "## Summary",
+                "SuperCLIP is better (beyond two standard errors) on")) {
             assertTrue(report.contains(section), section);
         }
     }
 
     @Test
+    void theCommandReportsTheNamedExperimentsFromCachedRuns() throws Exception {
+        Path work = dir.resolve("work");
+        fakeRuns(Budget.standard(work).withSteps(2).withSeeds(2).withThreads(1));
+        Path out = dir.resolve("results");
+        int code = SuperClipCli.run("experiments", "captions", "clip-vs-superclip", "--work", work.toString(),
+                "--steps", "2", "--seeds", "2", "--threads", "1", "--out", out.toString());
+        assertEquals(0, code);
+        String report = Files.readString(dir.resolve("results.md"));
+        assertTrue(report.indexOf("## (a)") < report.indexOf("## (d)") && report.indexOf("## (a)") > 0,
+                "sections in report order");
+        assertFalse(report.contains("## (b)"), "only the experiments named");
+        assertTrue(report.contains("superclip.jar experiments clip-vs-superclip captions --out " + out), report);
+        assertTrue(Files.exists(out.resolve("captions.json")) && Files.notExists(out.resolve("batch-size.json")));
+        assertEquals(2, SuperClipCli.run("experiments", "no-such-experiment"), "an unknown name is a usage error");
+    }
+
+    @Test
     void aRealRunIsTrainedEvaluatedCachedAndCleanedUp() throws Exception {
-        Experiments.Budget budget = budget(dir.resolve("work"));
-        Experiments.Variant v = new Experiments.Variant("SuperCLIP", ModelConfig.Loss.SUPERCLIP, 1,
+        Budget budget = budget(dir.resolve("work"));
+        Variant v = new Variant("SuperCLIP", ModelConfig.Loss.SUPERCLIP, 1,
                 TrainingConfig.IdfMode.ONLINE, 2, 2, false);
         Path run = dir.resolve("run");
         EvalReport report = Experiments.runOnce(v, 0, run, budget);
