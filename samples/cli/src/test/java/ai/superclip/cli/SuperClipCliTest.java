@@ -65,7 +65,7 @@ class SuperClipCliTest {
     @Order(1)
     void everySubcommandHasHelpWithDefaults() {
         CommandLine cl = SuperClipCli.commandLine();
-        for (String sub : List.of("demo", "train", "eval", "export", "artifacts", "zeroshot", "retrieve", "bench", "data")) {
+        for (String sub : List.of("demo", "train", "eval", "export", "artifacts", "zeroshot", "retrieve", "data", "experiments")) {
             assertEquals(0, run(sub, "--help").code(), sub);
             String usage = cl.getSubcommands().get(sub).getUsageMessage();
             assertTrue(usage.startsWith("Usage: superclip " + sub), usage);
