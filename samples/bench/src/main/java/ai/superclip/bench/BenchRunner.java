@@ -6,6 +6,7 @@ import ai.superclip.model.ModelConfig;
 import ai.superclip.model.ModelCost;
 import ai.superclip.model.Presets;
 import ai.superclip.model.SuperClipModel;
+import ai.superclip.runtime.BuildVersions;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.ClipTokenizer;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -72,7 +74,9 @@ public final class BenchRunner {
         machine.put("java", System.getProperty("java.version"));
         machine.put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"));
         machine.put("onnxruntime", OrtRuntime.version());
-        machine.put("libtorch", o.skipLibtorch() ? null : "2.7.1 (DJL 0.36.0)");
+        Properties versions = BuildVersions.load(BenchRunner.class);
+        machine.put("libtorch", o.skipLibtorch() ? null : BuildVersions.get(versions, "libtorch") + " (DJL "
+                + BuildVersions.get(versions, "djl") + ")");
         report.put("machine", machine);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("quick", o.quick());

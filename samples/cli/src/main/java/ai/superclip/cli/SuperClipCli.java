@@ -1,15 +1,24 @@
 package ai.superclip.cli;
 
+import ai.superclip.runtime.BuildVersions;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code superclip} command line: train, evaluate, export and serve SuperCLIP models. */
-@Command(name = "superclip", mixinStandardHelpOptions = true, version = "superclip 0.1.0",
+@Command(name = "superclip", mixinStandardHelpOptions = true, versionProvider = SuperClipCli.Version.class,
         description = "Train and serve SuperCLIP (CLIP + token classification) models on the JVM with ONNX Runtime.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class,
             ArtifactsCommand.class, DataCommand.class, ExperimentsCommand.class, CommandLine.HelpCommand.class})
 public final class SuperClipCli {
+
+    /** {@code --version}: this build's version and its ONNX Runtime's. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"superclip " + BuildVersions.SUPERCLIP + " (ONNX Runtime " + BuildVersions.ONNXRUNTIME + ")"};
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));

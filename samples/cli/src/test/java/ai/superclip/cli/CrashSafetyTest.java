@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
+import ai.superclip.runtime.LocalFiles;
 import ai.superclip.train.CheckpointStore;
 import ai.superclip.train.Trainer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -137,7 +137,7 @@ class CrashSafetyTest {
             System.out.println(t);
             results.add(t);
             if (t.corrupted() == 0 && t.maxDifference() <= 1e-6) {
-                deleteTree(out); // each trial leaves ~0.5 GB
+                LocalFiles.deleteTree(out); // each trial leaves ~0.5 GB
             }
         }
         int corrupted = results.stream().mapToInt(Trial::corrupted).sum();
@@ -265,14 +265,6 @@ class CrashSafetyTest {
             return Files.readString(log);
         } catch (IOException e) {
             return "(no log)";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
