@@ -1,6 +1,5 @@
 package ai.superclip.bench;
 
-import ai.superclip.inference.Model;
 import ai.superclip.model.InferenceExport;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.ModelCost;
@@ -10,6 +9,7 @@ import ai.superclip.runtime.BuildVersions;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.ClipTokenizer;
+import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -215,8 +215,7 @@ public final class BenchRunner {
     private Map<String, Object> inference(ModelConfig config, ClipTokenizer tokenizer, Map<String, Object> speedup,
             String artifacts) throws Exception {
         Path encoders = o.workDir().resolve("encoders");
-        InferenceExport.write(encoders, config, o.workDir().resolve(artifacts).resolve("checkpoint"),
-                Model.CLIP_TOKENIZER);
+        Trainer.exportEncoders(config, o.workDir().resolve(artifacts), encoders);
         Map<String, Object> inf = new LinkedHashMap<>();
         int s = config.vision().imageSize();
         int l = config.text().contextLength();

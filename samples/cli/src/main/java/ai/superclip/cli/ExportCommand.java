@@ -1,7 +1,7 @@
 package ai.superclip.cli;
 
-import ai.superclip.model.InferenceExport;
 import ai.superclip.train.RunFiles;
+import ai.superclip.train.Trainer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +23,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path dir = RunFiles.checkpoint(run, checkpoint);
-        InferenceExport.write(out, RunFiles.model(dir), dir.resolve("checkpoint"), ai.superclip.inference.Model.CLIP_TOKENIZER);
+        Trainer.exportEncoders(RunFiles.model(dir), dir, out);
         System.out.println("exported " + dir + " to " + out);
         return 0;
     }
