@@ -30,7 +30,7 @@ final class DataCommand implements Callable<Integer> {
     }
 
     private static void list() {
-        System.out.println("synthetic      built in (seeded captioned scenes, no download)");
+        System.out.printf("%-14s built in (seeded captioned scenes, no download)%n", DatasetOptions.Type.SCENES);
         for (KnownDatasets d : KnownDatasets.values()) {
             System.out.printf("%-14s %s  [%s; licence: %s]%n", d.id(),
                     d.locate().map(Path::toString).orElse("not installed"), d.source(), d.licence());

@@ -1,5 +1,7 @@
 package ai.superclip.cli;
 
+import ai.superclip.data.ImageTextDataset;
+import ai.superclip.data.Split;
 import ai.superclip.eval.Benchmarks;
 import ai.superclip.eval.EvalOptions;
 import ai.superclip.eval.EvalReport;
@@ -8,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code superclip eval}: zero-shot, retrieval and linear probe of exported encoders on a dataset. */
@@ -17,23 +20,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model-dir", description = "Exported encoders")
     Path modelDir = DemoCommand.MODEL;
 
-    @Option(names = "--dataset", description = "scenes, mnist, fashion-mnist, emoji or csv")
-    String dataset = "scenes";
+    @Mixin
+    DatasetOptions data = new DatasetOptions();
 
-    @Option(names = "--csv", description = "CSV manifest (with --dataset csv)")
-    Path csv;
+    @Option(names = "--data", description = "The data of csv, folder and wds; for mnist, fashion-mnist and emoji a"
+            + " folder other than the installed one")
+    Path dataPath;
 
-    @Option(names = "--csv-img-key", description = "CSV image column")
-    String csvImageKey = "filepath";
-
-    @Option(names = "--csv-caption-key", description = "CSV caption column")
-    String csvCaptionKey = "title";
-
-    @Option(names = "--count", description = "Records to evaluate (held-out scenes to generate)")
+    @Option(names = "--count", description = "Scenes to generate, or test records of mnist, fashion-mnist and emoji")
     int count = 1000;
-
-    @Option(names = "--long-captions", description = "Scenes: long captions")
-    boolean longCaptions;
 
     @Option(names = "--seed", description = "Seed of the held-out scenes")
     long seed = 1;
@@ -43,12 +38,21 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EvalOptions options = EvalOptions.scenes(seed, count, longCaptions);
-        if (csv != null) {
-            options = options.withCsv(csv, csvImageKey, csvCaptionKey);
+        EvalOptions options = EvalOptions.scenes(seed, count, data.longCaptions);
+        if (data.imageSize != null) {
+            options = options.withImageSize(data.imageSize);
         }
         try (Model model = Model.load(modelDir)) {
-            EvalReport report = Benchmarks.evaluate(model, dataset, options);
+            EvalReport report;
+            if (data.type == DatasetOptions.Type.SCENES || data.type.known != null) {
+                // a dataset known by name: its own protocol (prompt sets, linear probe, attribute tasks)
+                report = Benchmarks.evaluate(model, data.type.id, dataPath == null ? options : options.withDataDir(dataPath));
+            } else {
+                report = new EvalReport();
+                try (ImageTextDataset records = data.open(dataPath, "--data", Split.TEST, seed, 0)) {
+                    Benchmarks.evaluate(model, records, data.type.id, options, report);
+                }
+            }
             report.writeJson(out);
             for (Map.Entry<String, Number> e : report.metrics().entrySet()) {
                 System.out.printf("%-44s %s%n", e.getKey(), e.getValue());

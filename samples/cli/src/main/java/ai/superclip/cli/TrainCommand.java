@@ -22,29 +22,67 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code superclip train}: open_clip-style flags over the SDK's trainer. */
-@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
+/**
+ * {@code superclip train}: open_clip-style flags over the SDK's trainer. The defaults of the flags that set a
+ * {@link TrainingConfig} (AdamW's among them) are that of the default preset's {@code TrainingConfig}
+ * ({@link Defaults}), not written here again.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true, defaultValueProvider = TrainCommand.Defaults.class,
         description = "Train a SuperCLIP or CLIP model; writes artifacts, checkpoints, metrics.jsonl and the encoders.")
 final class TrainCommand implements Callable<Integer> {
+    static final String DEFAULT_PRESET = "tiny";
+
+    /** The defaults of a {@link TrainingConfig} of {@link #DEFAULT_PRESET}, by flag. */
+    static final class Defaults implements IDefaultValueProvider {
+        private static final TrainingConfig CONFIG = TrainingConfig.builder(DEFAULT_PRESET).build();
+        private static final Map<String, Object> BY_FLAG = Map.ofEntries(
+                Map.entry("--lambda", CONFIG.model().lambda()),
+                Map.entry("--batch-size", CONFIG.batchSize()),
+                Map.entry("--accum-freq", CONFIG.accumulation()),
+                Map.entry("--lr", CONFIG.learningRate()),
+                Map.entry("--lr-floor", CONFIG.learningRateFloor()),
+                Map.entry("--wd", CONFIG.adamW().weightDecay()),
+                Map.entry("--beta1", CONFIG.adamW().beta1()),
+                Map.entry("--beta2", CONFIG.adamW().beta2()),
+                Map.entry("--eps", CONFIG.adamW().epsilon()),
+                Map.entry("--grad-clip-norm", CONFIG.adamW().maxGradientNorm()),
+                Map.entry("--seed", CONFIG.seed()),
+                Map.entry("--threads", CONFIG.threads()),
+                Map.entry("--device", CONFIG.device()),
+                Map.entry("--save-frequency", CONFIG.checkpointEvery()),
+                Map.entry("--keep-checkpoints", CONFIG.keepCheckpoints()),
+                Map.entry("--log-every", CONFIG.logEvery()),
+                Map.entry("--max-bad-steps", CONFIG.maxBadStepsInARow()),
+                Map.entry("--out", CONFIG.output()));
+
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            Object v = arg instanceof OptionSpec o ? BY_FLAG.get(o.longestName()) : null;
+            return v == null ? null : v.toString();
+        }
+    }
     @Option(names = "--model", description = "Preset: " + "tiny, small, vit-b-32, vit-b-16, vit-l-16")
-    String model = "tiny";
+    String model = DEFAULT_PRESET;
 
     @Option(names = "--loss", description = "clip or superclip")
     String loss = "superclip";
 
     @Option(names = "--lambda", description = "Weight of the classification loss")
-    double lambda = ModelConfig.DEFAULT_LAMBDA;
+    double lambda;
 
-    @Option(names = "--train-data", description = "Training data: CSV manifest, folder, shard(s), IDX folder or emoji package")
+    @Option(names = "--train-data", description = "Training data: CSV manifest, folder, shard(s), IDX folder or emoji package (mnist, fashion-mnist, emoji: the installed copy when unset)")
     Path trainData;
 
     @Mixin
     DatasetOptions data = new DatasetOptions();
 
-    @Option(names = "--val-data", description = "Validation data of the same --dataset-type (synthetic: held-out scenes)")
+    @Option(names = "--val-data", description = "Validation data of the same --dataset-type (scenes: held-out scenes)")
     Path valData;
 
     @Option(names = "--val-frequency", description = "Steps between validations: retrieval (and zero-shot when labelled) on"
@@ -56,10 +94,10 @@ final class TrainCommand implements Callable<Integer> {
     int zeroshotFrequency = 0;
 
     @Option(names = "--batch-size", description = "Samples per micro-batch")
-    int batchSize = 64;
+    int batchSize;
 
     @Option(names = "--accum-freq", description = "Micro-batches per optimizer step (contrastive negatives stay per micro-batch)")
-    int accumulation = 1;
+    int accumulation;
 
     @Option(names = "--steps", description = "Optimizer steps (overrides --epochs)")
     Integer steps;
@@ -68,52 +106,52 @@ final class TrainCommand implements Callable<Integer> {
     double epochs = 1;
 
     @Option(names = "--lr", description = "Peak learning rate")
-    double lr = 1e-3;
+    double lr;
 
     @Option(names = "--wd", description = "AdamW weight decay (weight matrices only)")
-    float weightDecay = 0.2f;
+    float weightDecay;
 
     @Option(names = "--beta1", description = "AdamW beta1")
-    float beta1 = 0.9f;
+    float beta1;
 
     @Option(names = "--beta2", description = "AdamW beta2")
-    float beta2 = 0.98f;
+    float beta2;
 
     @Option(names = "--eps", description = "AdamW epsilon")
-    float eps = 1e-6f;
+    float eps;
 
     @Option(names = "--warmup", description = "Warm-up steps (default: 10%% of the steps)")
     Integer warmup;
 
     @Option(names = "--lr-floor", description = "Learning rate at the end of the cosine decay")
-    double lrFloor = 0;
+    double lrFloor;
 
     @Option(names = "--grad-clip-norm", description = "Clip the global gradient norm (0: off)")
-    float gradClipNorm = 0;
+    float gradClipNorm;
 
     @Option(names = "--seed", description = "Seeds weights, data order and augmentation")
-    long seed = 0;
+    long seed;
 
     @Option(names = "--threads", description = "ONNX Runtime threads (0: all cores)")
-    int threads = 0;
+    int threads;
 
     @Option(names = "--device", description = "cpu or cuda[:id]")
-    String device = "cpu";
+    String device;
 
     @Option(names = "--resume", description = "Continue from a checkpoint directory or 'latest' in --out")
     String resume;
 
     @Option(names = "--save-frequency", description = "Optimizer steps between checkpoints")
-    int saveFrequency = 100;
+    int saveFrequency;
 
     @Option(names = "--keep-checkpoints", description = "How many recent checkpoints to keep")
-    int keepCheckpoints = 2;
+    int keepCheckpoints;
 
     @Option(names = "--log-every", description = "Steps between lines in metrics.jsonl")
-    int logEvery = 10;
+    int logEvery;
 
     @Option(names = "--max-bad-steps", description = "Non-finite steps in a row before stopping")
-    int maxBadSteps = 5;
+    int maxBadSteps;
 
     @Option(names = "--idf", description = "online, offline or off")
     String idf = "online";
@@ -122,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean lockImage;
 
     @Option(names = "--out", description = "Run directory")
-    Path out = Path.of("runs", "train");
+    Path out;
 
     @Option(names = "--quiet", description = "No progress bar")
     boolean quiet;
@@ -133,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
         ModelConfig.Loss lossKind = ModelConfig.Loss.valueOf(loss.toUpperCase(Locale.ROOT));
         ModelConfig config = new ModelConfig(base.embedDim(), base.vision(), base.text(), lossKind, lambda,
                 new AdamW(beta1, beta2, eps, weightDecay, gradClipNorm));
-        try (ImageTextDataset train = data.open(trainData, Split.TRAIN, seed, config.vision().imageSize())) {
+        try (ImageTextDataset train = data.open(trainData, "--train-data", Split.TRAIN, seed, config.vision().imageSize())) {
             int perStep = batchSize * accumulation;
             int totalSteps = steps != null ? steps : (int) Math.max(1, Math.ceil(epochs * train.size() / perStep));
             List<String> frozen = new ArrayList<>();
@@ -190,10 +228,10 @@ final class TrainCommand implements Callable<Integer> {
                     report = Benchmarks.evaluate(model, "scenes", scenes);
                 }
                 if (valFrequency > 0 && step % valFrequency == 0) {
-                    if (data.type == DatasetOptions.Type.synthetic) {
+                    if (data.type == DatasetOptions.Type.SCENES) {
                         report = Benchmarks.evaluate(model, "scenes", scenes);
                     } else if (valData != null) {
-                        try (ImageTextDataset val = data.open(valData, Split.VALIDATION, seed, imageSize)) {
+                        try (ImageTextDataset val = data.open(valData, "--val-data", Split.VALIDATION, seed, imageSize)) {
                             Benchmarks.evaluate(model, val, "val", scenes, report);
                         }
                     }

@@ -3,8 +3,14 @@ package ai.superclip.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.superclip.artifacts.AdamW;
+import ai.superclip.data.CsvDataset;
 import ai.superclip.data.Sample;
 import ai.superclip.data.SyntheticScenes;
+import ai.superclip.eval.Benchmarks;
+import ai.superclip.eval.EvalOptions;
+import ai.superclip.eval.EvalReport;
+import ai.superclip.train.TrainingConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -114,6 +120,19 @@ class SuperClipCliTest {
         Run ev = run("eval", "--model-dir", exported.toString(), "--count", "40", "--out", report.toString());
         assertEquals(0, ev.code(), ev.err());
         assertTrue(Files.exists(report) && ev.out().contains("retrieval.scenes.t2i_r1"), ev.out());
+        // eval reads the train vocabulary and CSV options: a manifest with its own columns, and a folder
+        Path manifest = dir.resolve("eval.tsv");
+        Files.writeString(manifest, "path\ttext\nimages/scene0.png\ta scene\nimages/scene1.png\tanother scene\n");
+        Run csv = run("eval", "--model-dir", exported.toString(), "--dataset-type", "csv", "--data", manifest.toString(),
+                "--csv-img-key", "path", "--csv-caption-key", "text", "--csv-separator", "\\t",
+                "--out", dir.resolve("eval/csv.json").toString());
+        assertEquals(0, csv.code(), csv.err());
+        assertEquals(0.5, EvalReport.readJson(dir.resolve("eval/csv.json")).metrics().get("retrieval.csv.chance_r1")
+                .doubleValue(), "two images");
+        Run folder = run("eval", "--model-dir", exported.toString(), "--dataset-type", "folder", "--data",
+                images.toString(), "--out", dir.resolve("eval/folder.json").toString());
+        assertEquals(0, folder.code(), folder.err());
+        assertTrue(folder.out().contains("retrieval.folder.t2i_r1"), folder.out());
         Run z = run("zeroshot", "--model-dir", exported.toString(), "--labels", "circle,square,star",
                 images.resolve("scene0.png").toString(), images.resolve("scene1.png").toString());
         assertEquals(0, z.code(), z.err());
@@ -154,6 +173,42 @@ class SuperClipCliTest {
     void dataListsTheDatasets() {
         Run r = run("data");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("synthetic") && r.out().contains("fashion-mnist") && r.out().contains("emoji"));
+        assertTrue(r.out().contains("scenes") && r.out().contains("fashion-mnist") && r.out().contains("emoji"));
+    }
+
+    @Test
+    @Order(8)
+    void trainAndEvalShareOneDatasetVocabulary() {
+        CommandLine cl = SuperClipCli.commandLine();
+        for (String command : List.of("train", "eval")) {
+            var spec = cl.getSubcommands().get(command).getCommandSpec();
+            for (String option : List.of("--dataset-type", "--csv-img-key", "--csv-caption-key", "--csv-separator")) {
+                assertTrue(spec.findOption(option) != null, command + " " + option);
+            }
+            assertEquals(CsvDataset.DEFAULT_IMAGE_KEY, spec.findOption("--csv-img-key").defaultValueString());
+        }
+        for (String name : Benchmarks.DATASETS) {
+            assertEquals(name, DatasetOptions.Type.of(name).id, "eval's named datasets are types of the vocabulary");
+        }
+        assertEquals(CsvDataset.DEFAULT_IMAGE_KEY, EvalOptions.defaults().csvImageKey());
+        assertEquals(CsvDataset.DEFAULT_CAPTION_KEY, EvalOptions.defaults().csvCaptionKey());
+        Run r = run("train", "--dataset-type", "idx");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("scenes, csv, folder, wds, mnist, fashion-mnist, emoji"), r.err());
+    }
+
+    @Test
+    @Order(9)
+    void trainDefaultsAreTrainingConfigDefaults() {
+        TrainingConfig defaults = TrainingConfig.builder(TrainCommand.DEFAULT_PRESET).build();
+        TrainCommand train = new TrainCommand();
+        new CommandLine(train).parseArgs();
+        assertEquals(defaults.adamW(), new AdamW(train.beta1, train.beta2, train.eps, train.weightDecay,
+                train.gradClipNorm));
+        assertEquals(defaults.learningRate(), train.lr);
+        assertEquals(defaults.batchSize(), train.batchSize);
+        assertEquals(defaults.checkpointEvery(), train.saveFrequency);
+        assertEquals(defaults.output(), train.out);
+        assertEquals(defaults.model().lambda(), train.lambda);
     }
 }
