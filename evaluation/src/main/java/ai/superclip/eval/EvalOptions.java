@@ -1,5 +1,6 @@
 package ai.superclip.eval;
 
+import ai.superclip.data.CsvDataset;
 import java.nio.file.Path;
 
 /**
@@ -40,10 +41,11 @@ public record EvalOptions(long seed, int count, int imageSize, boolean longCapti
     /**
      * Seed 0, 1,000 held-out scenes at the model's image size, short captions, 25 % pair scenes, 16 prompts per
      * class, a 5,000-image linear probe, batches of 64, datasets located automatically, CSV columns
-     * "image"/"caption".
+     * open_clip's "filepath"/"title" ({@link CsvDataset#DEFAULT_IMAGE_KEY}, {@link CsvDataset#DEFAULT_CAPTION_KEY}).
      */
     public static EvalOptions defaults() {
-        return new EvalOptions(0, 1000, 0, false, 0.25, 16, 5000, 64, null, "image", "caption", null);
+        return new EvalOptions(0, 1000, 0, false, 0.25, 16, 5000, 64, null, CsvDataset.DEFAULT_IMAGE_KEY,
+                CsvDataset.DEFAULT_CAPTION_KEY, null);
     }
 
     /** The held-out scenes of a model trained on {@code SyntheticScenes} with this seed and caption style. */

@@ -30,6 +30,10 @@ import org.apache.commons.csv.DuplicateHeaderMode;
  * while the manifest is read; a quoting error ends the reading at the row where it occurs.
  */
 public final class CsvDataset implements ImageTextDataset {
+    /** open_clip's default image column ({@code --csv-img-key}). */
+    public static final String DEFAULT_IMAGE_KEY = "filepath";
+    /** open_clip's default caption column ({@code --csv-caption-key}). */
+    public static final String DEFAULT_CAPTION_KEY = "title";
 
     private final List<Path> images;
     private final List<String> captions;

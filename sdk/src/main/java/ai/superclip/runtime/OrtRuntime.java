@@ -4,26 +4,19 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtLoggingLevel;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * ONNX Runtime with its training API: the official {@code ai.onnxruntime} Java API running over
@@ -44,9 +37,9 @@ public final class OrtRuntime {
     public static final String CACHE_PROPERTY = "superclip.native.cache";
 
     /** The ONNX Runtime version this SDK is built and tested against. */
-    static final String ORT_VERSION = "1.24.1";
+    static final String ORT_VERSION = BuildVersions.ONNXRUNTIME;
     /** The bytedeco build of {@link #ORT_VERSION} that has the training API. */
-    static final String BYTEDECO_VERSION = "1.24.1-1.5.13";
+    static final String BYTEDECO_VERSION = BuildVersions.BYTEDECO_ONNXRUNTIME;
 
     /** Written last into a cache directory: one "sha256 size name" line per library. */
     static final String MARKER = "checksums.sha256";
@@ -215,7 +208,7 @@ public final class OrtRuntime {
                 marker.append(checksumLine(file)).append('\n');
             }
             String checksums = marker.toString();
-            String prefix = sha256(checksums.getBytes(StandardCharsets.UTF_8)).substring(0, 12);
+            String prefix = LocalFiles.sha256(checksums.getBytes(StandardCharsets.UTF_8)).substring(0, 12);
             Path target = root.resolve(versionTag + "-" + prefix);
             if (isComplete(target, checksums)) {
                 return target;
@@ -234,7 +227,7 @@ public final class OrtRuntime {
                 }
                 install(staging, target, checksums);
             } finally {
-                deleteTree(staging);
+                LocalFiles.deleteTree(staging);
             }
             return target;
         } catch (IOException e) {
@@ -263,7 +256,7 @@ public final class OrtRuntime {
                 } catch (NoSuchFileException gone) {
                     continue;
                 }
-                deleteTree(stale);
+                LocalFiles.deleteTree(stale);
             }
         }
     }
@@ -289,34 +282,9 @@ public final class OrtRuntime {
     }
 
     private static String checksumLine(NativeFile file) throws IOException {
-        MessageDigest digest = newSha256();
-        long size;
-        try (InputStream in = new DigestInputStream(file.source().openStream(), digest)) {
-            size = in.transferTo(OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest()) + " " + size + " " + file.name();
-    }
-
-    private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(newSha256().digest(bytes));
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
-    }
-
-    private static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try (InputStream in = file.source().openStream()) {
+            LocalFiles.Sha256 digest = LocalFiles.sha256(in);
+            return digest.hex() + " " + digest.size() + " " + file.name();
         }
     }
 

@@ -37,8 +37,9 @@ public final class TrainingSession implements AutoCloseable {
      * @param intraOpThreads threads per operator; 0 lets ONNX Runtime choose
      * @param deterministic whether kernels must give bit-identical results run to run
      * @param device "cpu", or "cuda" / "cuda:N" for the CUDA execution provider (needs the GPU build)
+     * @param profile a file prefix to write ONNX Runtime's profile under, or null for none
      */
-    public record Options(int intraOpThreads, boolean deterministic, String device) {
+    public record Options(int intraOpThreads, boolean deterministic, String device, String profile) {
         /** ONNX Runtime's thread count, deterministic kernels, CPU. */
         public static final Options DEFAULT = new Options(0, true, "cpu");
 
@@ -52,6 +53,11 @@ public final class TrainingSession implements AutoCloseable {
             this(intraOpThreads, deterministic, "cpu");
         }
 
+        /** Without profiling. */
+        public Options(int intraOpThreads, boolean deterministic, String device) {
+            this(intraOpThreads, deterministic, device, null);
+        }
+
         public Options {
             if (intraOpThreads < 0) {
                 throw new IllegalArgumentException("threads must be >= 0, got " + intraOpThreads);
@@ -59,6 +65,11 @@ public final class TrainingSession implements AutoCloseable {
             if (!isDevice(device)) {
                 throw new IllegalArgumentException("device must be cpu or cuda[:id], got " + device);
             }
+        }
+
+        /** The same settings, profiling under {@code prefix}. */
+        public Options withProfile(String prefix) {
+            return new Options(intraOpThreads, deterministic, device, prefix);
         }
     }
 
@@ -106,6 +117,9 @@ public final class TrainingSession implements AutoCloseable {
             // resident memory and measured no faster than the arena alone (docs/performance.md).
             sessionOptions.setMemoryPatternOptimization(false);
             addDevice(sessionOptions, options.device());
+            if (options.profile() != null) {
+                sessionOptions.enableProfiling(options.profile());
+            }
             OrtTrainingSession session = environment.createTrainingSession(checkpoint.toString(),
                     trainingModel.toString(), evalModel.toString(), optimizerModel.toString(), sessionOptions);
             return new TrainingSession(session, sessionOptions);

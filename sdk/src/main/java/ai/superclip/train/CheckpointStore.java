@@ -1,10 +1,10 @@
 package ai.superclip.train;
 
 import ai.superclip.artifacts.AtomicFiles;
+import ai.superclip.runtime.LocalFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -12,12 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -144,7 +140,7 @@ public final class CheckpointStore {
                 if (!Files.isRegularFile(f) || Files.size(f) != ((Number) info.get("size")).longValue()) {
                     throw new CheckpointException(f + " is missing or has the wrong size");
                 }
-                if (!sha256(f).equals(info.get("sha256"))) {
+                if (!LocalFiles.sha256(f).equals(info.get("sha256"))) {
                     throw new CheckpointException(f + " does not match its checksum");
                 }
             }
@@ -203,7 +199,7 @@ public final class CheckpointStore {
             for (Path f : s.filter(Files::isRegularFile).toList()) {
                 ObjectNode info = JSON.createObjectNode();
                 info.put("size", Files.size(f));
-                info.put("sha256", sha256(f));
+                info.put("sha256", LocalFiles.sha256(f));
                 files.put(f.getFileName().toString(), info);
                 sync(f);
             }
@@ -211,15 +207,6 @@ public final class CheckpointStore {
         Path manifest = dir.resolve(MANIFEST);
         JSON.writerWithDefaultPrettyPrinter().writeValue(manifest.toFile(), files);
         sync(manifest);
-    }
-
-    private static String sha256(Path f) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(f), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void sync(Path f) throws IOException {
@@ -230,20 +217,9 @@ public final class CheckpointStore {
 
     private static void deleteQuietly(Path p) {
         try {
-            deleteRecursively(p);
+            LocalFiles.deleteTree(p);
         } catch (IOException ignored) {
             // best effort: a leftover temporary directory is never taken for a checkpoint
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
         }
     }
 

@@ -230,7 +230,7 @@ public final class Trainer implements AutoCloseable {
         int badInARow = 0;
         double lastLoss = Double.NaN;
         Path lastCheckpoint = null;
-        TrainingSession.Options options = new TrainingSession.Options(config.threads(), true, config.device());
+        TrainingSession.Options options = config.sessionOptions();
         try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
@@ -422,6 +422,15 @@ public final class Trainer implements AutoCloseable {
 
     /** Writes the inference encoders of one checkpoint directory. */
     public Path exportEncoders(Path checkpoint, Path dir) {
+        return exportEncoders(model, checkpoint, dir);
+    }
+
+    /**
+     * Writes {@code image_encoder.onnx} and {@code text_encoder.onnx} (CLIP tokenizer) of {@code model} into
+     * {@code dir}, with the weights of the ONNX Runtime checkpoint in {@code checkpoint}: a checkpoint directory
+     * a trainer wrote ({@link RunFiles#model} reads its model), or a training-artifacts directory.
+     */
+    public static Path exportEncoders(ModelConfig model, Path checkpoint, Path dir) {
         InferenceExport.write(dir, model, checkpoint.resolve(ORT_CHECKPOINT), Model.CLIP_TOKENIZER);
         return dir;
     }

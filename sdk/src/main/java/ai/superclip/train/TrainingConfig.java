@@ -218,6 +218,11 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         return model.adamW();
     }
 
+    /** The ONNX Runtime session settings the run trains with: its threads and device, deterministic kernels. */
+    public TrainingSession.Options sessionOptions() {
+        return new TrainingSession.Options(threads, true, device);
+    }
+
     /** The learning rate schedule of this run. */
     public LearningRateSchedule schedule() {
         return new LearningRateSchedule(learningRate, warmupSteps, steps, learningRateFloor);

@@ -1,5 +1,6 @@
 package ai.superclip.data;
 
+import ai.superclip.runtime.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class CsvFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        FuzzSupport.deleteTree(DIR);
+        LocalFiles.deleteTree(DIR);
     }
 
     private static void check(byte[] manifest) throws IOException {

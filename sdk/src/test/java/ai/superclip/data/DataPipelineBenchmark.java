@@ -1,5 +1,6 @@
 package ai.superclip.data;
 
+import ai.superclip.runtime.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ public final class DataPipelineBenchmark {
             }
             report("PNG 64 px from disk", FolderDataset.open(dir), workers);
         } finally {
-            FuzzSupport.deleteTree(dir);
+            LocalFiles.deleteTree(dir);
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.superclip.data;
 
+import ai.superclip.runtime.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class TarFuzzTest {
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        FuzzSupport.deleteTree(DIR);
+        LocalFiles.deleteTree(DIR);
     }
 
     private static void check(byte[]... shards) throws IOException {

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.graph.ModelSpec;
 import ai.superclip.inference.Model;
 import ai.superclip.graph.Value;
+import ai.superclip.runtime.LocalFiles;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.StepOutputs;
 import ai.superclip.runtime.TrainingSession;
@@ -22,7 +22,6 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +60,7 @@ class InferenceExportTest {
                 "the graph below is the eval model");
 
         Path fixture = Path.of(NODE_FIXTURE);
-        deleteRecursively(fixture);
+        LocalFiles.deleteTree(fixture);
         InferenceExport.write(fixture, TINY, checkpoint, "clip-bpe-49408");
         writeFixture(fixture, batch, reference);
         runStockRuntime(fixture);
@@ -190,11 +189,4 @@ class InferenceExportTest {
         return v;
     }
 
-    private static void deleteRecursively(Path dir) throws Exception {
-        if (Files.exists(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-    }
 }

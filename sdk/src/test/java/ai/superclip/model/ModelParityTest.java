@@ -40,7 +40,7 @@ class ModelParityTest {
             Map<String, OracleTensor> oracleWeights = OracleParity.forOracle(parameters, weights);
             OracleTensor pixels = OracleTensor.fromFloats(batch.pixelShape(), batch.pixels());
             OracleTensor targets = loss == Loss.SUPERCLIP ? OracleTensor.fromFloats(batch.targetShape(), batch.targets()) : null;
-            reference = oracle.superclip(oracleWeights, pixels, batch.idRows(), targets, oracleConfig(config));
+            reference = oracle.superclip(oracleWeights, pixels, batch.idRows(), targets, TorchOracle.Config.of(config));
         }
         double oracleSeconds = (System.nanoTime() - start) / 1e9;
 
@@ -89,12 +89,5 @@ class ModelParityTest {
             return "superclip_head";
         }
         return parameter.replaceAll("\\.(weight|bias)$", "");
-    }
-
-    private static TorchOracle.Config oracleConfig(ModelConfig c) {
-        return new TorchOracle.Config(c.vision().patchSize(), c.vision().heads(), c.text().heads(),
-                TorchOracle.Activation.valueOf(c.vision().activation().name()),
-                TorchOracle.Activation.valueOf(c.text().activation().name()),
-                TorchOracle.LossKind.valueOf(c.loss().name()), c.lambda());
     }
 }

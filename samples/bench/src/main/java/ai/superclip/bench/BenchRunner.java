@@ -1,0 +1,445 @@
+package ai.superclip.bench;
+
+import ai.superclip.model.InferenceExport;
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.ModelCost;
+import ai.superclip.model.Presets;
+import ai.superclip.model.SuperClipModel;
+import ai.superclip.runtime.BuildVersions;
+import ai.superclip.runtime.OrtRuntime;
+import ai.superclip.runtime.TrainingSession;
+import ai.superclip.tokenization.ClipTokenizer;
+import ai.superclip.train.Trainer;
+import ai.superclip.train.TrainingConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark suite: train step (ours vs libtorch, alternating in one process), inference, tokenisation, ONNX
+ * Runtime's attainable MatMul rate and the step's share of it, the SuperCLIP head's cost, and a training run's
+ * peak memory. Prints a table and returns the report as a JSON-ready map.
+ */
+public final class BenchRunner {
+    /** What to run. */
+    public record Options(int warmup, int iterations, int threads, boolean quick, boolean skipLibtorch,
+            boolean profile, boolean ortSpinning, Path workDir) {
+    }
+
+    private static final long SEED = 7;
+
+    private final Options o;
+    private final PrintStream out;
+    private final OrtSettings settings;
+    /** A user's run left at its defaults but for the thread count: our train step's session settings and rate. */
+    private final TrainingConfig userRun;
+    /** libtorch's learning rate: the user's default. */
+    private final float lr;
+    private final List<String[]> table = new ArrayList<>();
+
+    public BenchRunner(Options options, PrintStream out) {
+        this.o = options;
+        this.out = out;
+        this.settings = OrtSettings.tuned(options.threads()).withSpinning(options.ortSpinning());
+        this.userRun = TrainingConfig.builder(MID).threads(options.threads()).build();
+        this.lr = (float) userRun.learningRate();
+    }
+
+    /** The mid-size preset ("small": 128 px, patch 16, width 384, 6 layers). */
+    static final String MID = "small";
+
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> run() throws Exception {
+        TorchSetup.configure(o.threads());
+        OrtRuntime.environment();
+        Files.createDirectories(o.workDir());
+        Map<String, Object> report = new LinkedHashMap<>();
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("load_average_start", loadAverage());
+        machine.put("java", System.getProperty("java.version"));
+        machine.put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"));
+        machine.put("onnxruntime", OrtRuntime.version());
+        Properties versions = BuildVersions.load(BenchRunner.class);
+        machine.put("libtorch", o.skipLibtorch() ? null : BuildVersions.get(versions, "libtorch") + " (DJL "
+                + BuildVersions.get(versions, "djl") + ")");
+        report.put("machine", machine);
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("quick", o.quick());
+        run.put("warmup", o.warmup());
+        run.put("iterations", o.iterations());
+        run.put("threads", o.threads());
+        TrainingSession.Options session = userRun.sessionOptions();
+        run.put("train_session", Map.of("intra_op_threads", session.intraOpThreads(), "deterministic",
+                session.deterministic(), "device", session.device(), "learning_rate", userRun.learningRate()));
+        run.put("ort_settings", settings.toMap()); // inference and MatMul
+        report.put("run", run);
+
+        int batch = o.quick() ? 8 : 64;
+        // the quick run uses tiny shapes for both slots so that it finishes in seconds
+        String midPreset = o.quick() ? "tiny" : MID;
+        Map<String, Object> speedup = new LinkedHashMap<>();
+        Map<String, Object> train = new LinkedHashMap<>();
+        Map<String, Object> head = new LinkedHashMap<>();
+        Map<String, Object> matmul = matmulRate();
+        report.put("matmul", matmul);
+        double attainable = (double) matmul.get("attainable_gflops");
+        try (ClipTokenizer tokenizer = ClipTokenizer.clip(ClipTokenizer.DEFAULT_CONTEXT_LENGTH)) {
+            for (String slot : List.of("tiny", "mid")) {
+                String preset = slot.equals("tiny") ? "tiny" : midPreset;
+                if (o.quick() && slot.equals("mid")) {
+                    // same shapes as the tiny slot: reuse its figures rather than measure them twice
+                    Map<String, Object> same = new LinkedHashMap<>((Map<String, Object>) train.get("tiny"));
+                    same.put("same_as", "tiny");
+                    train.put(slot, same);
+                    speedup.put("train_step_mid", same.get("speedup"));
+                    speedup.put("matmul_share_mid", same.get("matmul_share"));
+                    ModelConfig config = Presets.get(preset).withTokenizer(tokenizer.vocabularySize(),
+                            tokenizer.contextLength());
+                    report.put("inference", inference(config, tokenizer, speedup, "artifacts-tiny"));
+                    continue;
+                }
+                ModelConfig config = Presets.get(preset).withTokenizer(tokenizer.vocabularySize(), tokenizer.contextLength());
+                SyntheticInputs data = new SyntheticInputs(config, tokenizer, batch, SEED);
+                Map<String, Object> entry = trainStep(slot, preset, config, data, attainable);
+                train.put(slot, entry);
+                speedup.put("train_step_" + slot, entry.get("speedup"));
+                head.put(slot, headCost(slot, config, data));
+                if (slot.equals("mid")) {
+                    speedup.put("matmul_share_mid", entry.get("matmul_share"));
+                    report.put("inference", inference(config, tokenizer, speedup, "artifacts-mid"));
+                    if (o.profile()) {
+                        report.put("profile_mid_top_ops", profile(config, data, o.workDir().resolve("artifacts-" + slot)));
+                    }
+                }
+            }
+            report.put("train_step", train);
+            report.put("superclip_head", head);
+            report.put("tokenization", tokenization(tokenizer));
+        }
+        report.put("memory", memory(batch, midPreset));
+        machine.put("load_average_end", loadAverage());
+        report.put("speedup", speedup);
+        report.put("goals", goals(speedup, head, (Map<?, ?>) report.get("memory")));
+        printTable();
+        return report;
+    }
+
+    private Map<String, Object> trainStep(String slot, String preset, ModelConfig config, SyntheticInputs data,
+            double attainable) throws Exception {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("preset", preset);
+        entry.put("batch", data.batch);
+        ModelCost cost = ModelCost.of(config);
+        long flops = 6L * cost.totalMacs() * data.batch;
+        entry.put("parameters", cost.totalParameters());
+        entry.put("step_gflop", Stats.round(flops / 1e9));
+        double load = loadAverage();
+        Map<String, Harness.Task> tasks = new LinkedHashMap<>();
+        Path artifacts = OrtTrain.writeArtifacts(config, o.workDir().resolve("artifacts-" + slot), SEED);
+        try (OrtTrain ours = new OrtTrain(config, artifacts, data, userRun);
+                TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, lr);
+                TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, data.targets, data.batch)) {
+            tasks.put("ours", ours::step);
+            if (torch != null) {
+                tasks.put("libtorch", () -> torch.trainStep(tb));
+            }
+            Map<String, Stats> s = Harness.alternate(o.warmup(), o.iterations(), tasks);
+            Stats mine = s.get("ours");
+            entry.put("ours", mine.toMap());
+            double gflops = flops / 1e9 / (mine.median() / 1e3);
+            entry.put("ours_gflops", Stats.round(gflops));
+            entry.put("matmul_share", Stats.round(gflops / attainable));
+            String row = "train step " + slot + " (" + preset + ", b" + data.batch + ")";
+            if (torch != null) {
+                Stats theirs = s.get("libtorch");
+                entry.put("libtorch", theirs.toMap());
+                entry.put("libtorch_gflops", Stats.round(flops / 1e9 / (theirs.median() / 1e3)));
+                entry.put("speedup", Stats.round(theirs.median() / mine.median()));
+                addRow(row, mine, theirs, load, "ms");
+            } else {
+                entry.put("speedup", null);
+                addRow(row, mine, null, load, "ms");
+            }
+        }
+        entry.put("load_average", load);
+        return entry;
+    }
+
+    /** Step time with the SuperCLIP loss against the CLIP loss, ours only, alternating. */
+    private Map<String, Object> headCost(String slot, ModelConfig config, SyntheticInputs data) throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        ModelCost cost = ModelCost.of(config);
+        double flopShare = (double) cost.head().macs() / cost.totalMacs();
+        double load = loadAverage();
+        ModelConfig clipConfig = config.withLoss(ModelConfig.Loss.CLIP);
+        Path clipArtifacts = OrtTrain.writeArtifacts(clipConfig, o.workDir().resolve("artifacts-" + slot + "-clip"), SEED);
+        // the SuperCLIP artifacts are those the train step benchmark of this slot wrote
+        try (OrtTrain sc = new OrtTrain(config, o.workDir().resolve("artifacts-" + slot), data, userRun);
+                OrtTrain clip = new OrtTrain(clipConfig, clipArtifacts, data, userRun)) {
+            Map<String, Harness.Task> tasks = new LinkedHashMap<>();
+            tasks.put("superclip", sc::step);
+            tasks.put("clip", clip::step);
+            // a difference of a few per cent needs more rounds than the other figures; paired per round
+            int rounds = o.quick() ? o.iterations() : Math.max(o.iterations(), 12);
+            Map<String, Stats> s = Harness.alternate(o.warmup() + 1, rounds, tasks);
+            double overhead = Stats.pairedRatio(s.get("superclip"), s.get("clip")) - 1;
+            m.put("superclip", s.get("superclip").toMap());
+            m.put("clip", s.get("clip").toMap());
+            m.put("head_flop_share", Stats.round(flopShare * 1e3) / 1e3);
+            m.put("head_parameters", cost.head().parameters());
+            m.put("time_overhead", Stats.round(overhead * 1e3) / 1e3);
+            m.put("time_overhead_of_medians", Stats.round((s.get("superclip").median() / s.get("clip").median() - 1)
+                    * 1e3) / 1e3);
+            m.put("load_average", load);
+            addRow("superclip vs clip loss " + slot, s.get("superclip"), s.get("clip"), load,
+                    String.format(Locale.ROOT, "ms; +%.1f%% time, head FLOPs %.1f%%", overhead * 100, flopShare * 100));
+        }
+        return m;
+    }
+
+    private Map<String, Object> inference(ModelConfig config, ClipTokenizer tokenizer, Map<String, Object> speedup,
+            String artifacts) throws Exception {
+        Path encoders = o.workDir().resolve("encoders");
+        Trainer.exportEncoders(config, o.workDir().resolve(artifacts), encoders);
+        Map<String, Object> inf = new LinkedHashMap<>();
+        int s = config.vision().imageSize();
+        int l = config.text().contextLength();
+        long e = config.embedDim();
+        try (TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, lr)) {
+            for (int b : new int[] {1, 64}) {
+                SyntheticInputs data = new SyntheticInputs(config, tokenizer, b, SEED + b);
+                double load = loadAverage();
+                try (OrtInference img = OrtInference.open(encoders.resolve(InferenceExport.IMAGE_ENCODER), settings,
+                        SuperClipModel.PIXELS, data.pixels.duplicate().rewind(), new long[] {b, 3, s, s},
+                        SuperClipModel.IMAGE_EMBEDS, new long[] {b, e});
+                        OrtInference txt = OrtInference.open(encoders.resolve(InferenceExport.TEXT_ENCODER), settings,
+                                SuperClipModel.INPUT_IDS, data.ids.duplicate().rewind(), new long[] {b, l},
+                                SuperClipModel.TEXT_EMBEDS, new long[] {b, e});
+                        TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, null, b)) {
+                    int reps = b == 1 ? 20 : 1; // batch 1 is fast: time 20 calls per sample
+                    Map<String, Harness.Task> tasks = new LinkedHashMap<>();
+                    tasks.put("images_ours", () -> repeat(reps, img::run));
+                    tasks.put("texts_ours", () -> repeat(reps, txt::run));
+                    if (torch != null) {
+                        tasks.put("images_libtorch", () -> repeat(reps, () -> torch.encodeImages(tb)));
+                        tasks.put("texts_libtorch", () -> repeat(reps, () -> torch.encodeTexts(tb)));
+                    }
+                    Map<String, Stats> st = Harness.alternate(o.warmup() + 1, o.iterations(), tasks);
+                    for (String kind : List.of("images", "texts")) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        Stats mine = st.get(kind + "_ours");
+                        m.put("ours", mine.toMap());
+                        m.put("ours_per_s", Stats.round(reps * b / (mine.median() / 1e3)));
+                        Stats theirs = st.get(kind + "_libtorch");
+                        if (theirs != null) {
+                            m.put("libtorch", theirs.toMap());
+                            m.put("libtorch_per_s", Stats.round(reps * b / (theirs.median() / 1e3)));
+                            m.put("speedup", Stats.round(theirs.median() / mine.median()));
+                        }
+                        m.put("load_average", load);
+                        m.put("calls_per_sample", reps);
+                        inf.put(kind + "_b" + b, m);
+                        if (b == 64) {
+                            speedup.put("inference_" + kind + "_b64", theirs == null ? null : m.get("speedup"));
+                        }
+                        addRow("inference " + kind + " b" + b + " (x" + reps + ")", mine, theirs, load,
+                                String.format(Locale.ROOT, "ms; ours %.0f/s", (double) m.get("ours_per_s")));
+                    }
+                }
+            }
+        }
+        return inf;
+    }
+
+    private static void repeat(int n, Harness.Task t) throws Exception {
+        for (int i = 0; i < n; i++) {
+            t.run();
+        }
+    }
+
+    private Map<String, Object> tokenization(ClipTokenizer tokenizer) throws Exception {
+        int n = 1024;
+        List<String> captions = SyntheticInputs.captions(n, new Random(SEED));
+        LongBuffer buf = ByteBuffer.allocateDirect(n * tokenizer.contextLength() * Long.BYTES)
+                .order(ByteOrder.nativeOrder()).asLongBuffer();
+        double load = loadAverage();
+        Stats s = Harness.single(o.warmup() + 1, o.iterations(), () -> {
+            buf.clear();
+            tokenizer.encodeBatch(captions, buf);
+        });
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("batch", n);
+        m.put("stats", s.toMap());
+        m.put("captions_per_s", Stats.round(n / (s.median() / 1e3)));
+        m.put("load_average", load);
+        addRow("tokenise " + n + " captions", s, null, load,
+                String.format(Locale.ROOT, "ms; %.0f captions/s", n / (s.median() / 1e3)));
+        return m;
+    }
+
+    private Map<String, Object> matmulRate() throws Exception {
+        int[][] shapes = o.quick() ? new int[][] {{512, 512, 512}}
+                : new int[][] {{512, 512, 512}, {1024, 1024, 1024}, {4160, 384, 1536}, {4160, 1536, 384},
+                    {4928, 256, 1024}};
+        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> rates = new LinkedHashMap<>();
+        double best = 0;
+        for (int[] sh : shapes) {
+            double load = loadAverage();
+            try (OrtInference mm = OrtInference.matmul(settings, sh[0], sh[1], sh[2])) {
+                Stats s = Harness.single(o.warmup() + 2, Math.max(o.iterations(), 5), mm::run);
+                double gflops = 2.0 * sh[0] * sh[1] * sh[2] / 1e9 / (s.min() / 1e3);
+                String key = sh[0] + "x" + sh[1] + "x" + sh[2];
+                Map<String, Object> r = new LinkedHashMap<>(s.toMap());
+                r.put("gflops_at_min", Stats.round(gflops));
+                r.put("gflops_at_median", Stats.round(2.0 * sh[0] * sh[1] * sh[2] / 1e9 / (s.median() / 1e3)));
+                r.put("load_average", load);
+                rates.put(key, r);
+                best = Math.max(best, gflops);
+                addRow("ORT MatMul " + key, s, null, load, String.format(Locale.ROOT, "ms; %.0f GFLOP/s at min", gflops));
+            }
+        }
+        m.put("shapes", rates);
+        m.put("attainable_gflops", Stats.round(best));
+        m.put("note", "attainable = best rate (at the fastest iteration) over the shapes, those of the mid preset's "
+                + "linear layers among them");
+        return m;
+    }
+
+    /** Profiles a few steps over the artifacts the train step benchmark wrote into {@code artifacts}. */
+    private Map<String, Object> profile(ModelConfig config, SyntheticInputs data, Path artifacts) throws Exception {
+        Path prefix = o.workDir().resolve("ort-profile");
+        int steps = 3;
+        Path written;
+        try (OrtTrain ours = new OrtTrain(config, artifacts, data, userRun,
+                userRun.sessionOptions().withProfile(prefix.toString()))) {
+            for (int i = 0; i < steps; i++) {
+                ours.step();
+            }
+        }
+        try (Stream<Path> files = Files.list(o.workDir())) {
+            written = files.filter(p -> p.getFileName().toString().startsWith("ort-profile")
+                    && p.toString().endsWith(".json")).max(Comparator.comparingLong(p -> p.toFile().lastModified()))
+                    .orElseThrow(() -> new IOException("ONNX Runtime wrote no profile under " + prefix));
+        }
+        // the profile also holds the first (unpinned) step of the constructor
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", written.toString());
+        m.put("top_ops", OrtProfile.topOps(written, 12, steps + 1));
+        return m;
+    }
+
+    private Map<String, Object> memory(int batch, String midPreset) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<String> presets = o.quick() ? List.of("tiny") : List.of("tiny", midPreset);
+        int steps = o.quick() ? 2 : 5;
+        for (String preset : presets) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            ModelConfig config = Presets.get(preset);
+            Map<String, Long> counted = MemoryProbe.counted(config, batch);
+            e.putAll(counted);
+            double load = loadAverage();
+            try {
+                long peak = MemoryProbe.runChild(preset, batch, steps, o.threads(), o.workDir().resolve("memory-" + preset));
+                e.put("peak_rss_bytes", peak);
+                e.put("peak_over_counted", Stats.round((double) peak / counted.get("total_bytes")));
+                table.add(new String[] {"peak RSS training " + preset + " b" + batch,
+                    String.format(Locale.ROOT, "%.0f MB", peak / 1e6), "",
+                    String.format(Locale.ROOT, "counted %.0f MB (x%.2f)", counted.get("total_bytes") / 1e6,
+                            (double) peak / counted.get("total_bytes")),
+                    String.format(Locale.ROOT, "%.2f", load)});
+            } catch (Exception ex) {
+                e.put("error", String.valueOf(ex.getMessage()));
+            }
+            e.put("steps", steps);
+            e.put("load_average", load);
+            m.put(preset, e);
+        }
+        return m;
+    }
+
+    private Map<String, Object> goals(Map<String, Object> speedup, Map<String, Object> head, Map<?, ?> memory) {
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("train_step_tiny_at_most_0.8x_libtorch", ge(speedup.get("train_step_tiny"), 1.25));
+        g.put("train_step_mid_at_most_0.8x_libtorch", ge(speedup.get("train_step_mid"), 1.25));
+        g.put("inference_images_b64_at_least_1.5x", ge(speedup.get("inference_images_b64"), 1.5));
+        g.put("inference_texts_b64_at_least_1.5x", ge(speedup.get("inference_texts_b64"), 1.5));
+        g.put("matmul_share_mid_at_least_0.5", ge(speedup.get("matmul_share_mid"), 0.5));
+        for (var e : head.entrySet()) {
+            Map<?, ?> h = (Map<?, ?>) e.getValue();
+            g.put("head_overhead_" + e.getKey() + "_at_most_flop_share_plus_5pct",
+                    (double) h.get("time_overhead") <= (double) h.get("head_flop_share") + 0.05);
+        }
+        for (var e : memory.entrySet()) {
+            Object ratio = ((Map<?, ?>) e.getValue()).get("peak_over_counted");
+            g.put("peak_memory_" + e.getKey() + "_within_2x", ratio == null ? null : (double) ratio <= 2.0);
+        }
+        return g;
+    }
+
+    private static Boolean ge(Object v, double threshold) {
+        return v == null ? null : ((Number) v).doubleValue() >= threshold;
+    }
+
+    private void addRow(String name, Stats ours, Stats theirs, double load, String note) {
+        table.add(new String[] {name, range(ours), theirs == null ? "" : range(theirs),
+            theirs == null ? note : String.format(Locale.ROOT, "x%.2f (%s)", theirs.median() / ours.median(), note),
+            String.format(Locale.ROOT, "%.2f", load)});
+    }
+
+    private static String range(Stats s) {
+        return String.format(Locale.ROOT, "%.1f [%.1f-%.1f]", s.median(), s.min(), s.max());
+    }
+
+    private void printTable() {
+        String[] header = {"benchmark", "ours median [min-max]", "libtorch / other", "speedup (libtorch/ours)", "load"};
+        int[] w = new int[header.length];
+        List<String[]> rows = new ArrayList<>();
+        rows.add(header);
+        rows.addAll(table);
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                sb.append(String.format("%-" + w[i] + "s", r[i])).append(i + 1 < r.length ? " | " : "");
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    /** The one-minute load average, or -1. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Writes {@code report} as pretty JSON. */
+    public static void write(Map<String, Object> report, Path file) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), report);
+    }
+}

@@ -1,0 +1,117 @@
+package ai.superclip.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.superclip.artifacts.TrainingArtifacts;
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.SuperClipModel;
+import ai.superclip.runtime.OrtRuntime;
+import ai.superclip.runtime.StepOutputs;
+import ai.superclip.runtime.TrainingSession;
+import ai.superclip.train.TrainingConfig;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Our train step as a user's run takes it: the SDK's training artifacts for a model, the SDK's
+ * {@link TrainingSession} opened with the session settings of a {@link TrainingConfig} left at its defaults (its
+ * thread count aside), the outputs pinned into tensors made once, then {@code trainStep}, {@code setLearningRate},
+ * {@code optimizerStep} and {@code lazyResetGrad} per step, as the SDK's Trainer does. The batch's tensors are made
+ * once over direct buffers, where the Trainer wraps each batch of its loader.
+ */
+public final class OrtTrain implements AutoCloseable {
+    private final TrainingSession session;
+    private final Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+    private final Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+    private final List<OnnxTensor> owned = new ArrayList<>();
+    private final float learningRate;
+
+    /** Writes the training artifacts of {@code config}, with initial weights drawn with {@code seed}, into {@code dir}. */
+    public static Path writeArtifacts(ModelConfig config, Path dir, long seed) {
+        SuperClipModel.writeTrainingArtifacts(dir, config, List.of(), Map.of(), seed);
+        return dir;
+    }
+
+    /**
+     * Opens a session over the artifacts of {@code config} in {@code dir} (see {@link #writeArtifacts}) with the
+     * session settings and learning rate of {@code run}.
+     */
+    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, TrainingConfig run) throws OrtException {
+        this(config, dir, data, run, run.sessionOptions());
+    }
+
+    /** As above, with the session settings {@code options} (a profiling variant of the run's). */
+    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, TrainingConfig run,
+            TrainingSession.Options options) throws OrtException {
+        this.learningRate = (float) run.learningRate();
+        OrtEnvironment env = OrtRuntime.environment();
+        session = TrainingSession.open(dir, options);
+        try {
+            int b = data.batch;
+            int s = config.vision().imageSize();
+            Map<String, OnnxTensor> available = new LinkedHashMap<>();
+            available.put(SuperClipModel.PIXELS, track(OnnxTensor.createTensor(env, data.pixels.duplicate().rewind(),
+                    new long[] {b, 3, s, s})));
+            available.put(SuperClipModel.INPUT_IDS, track(OnnxTensor.createTensor(env, data.ids.duplicate().rewind(),
+                    new long[] {b, config.text().contextLength()})));
+            if (config.loss() == ModelConfig.Loss.SUPERCLIP) {
+                available.put(SuperClipModel.CLS_TARGETS, track(OnnxTensor.createTensor(env,
+                        data.targets.duplicate().rewind(), new long[] {b, config.text().vocabSize()})));
+            }
+            available.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, track(scalarTensor(env, 1f)));
+            available.put(TrainingArtifacts.WEIGHT_DECAY_INPUT,
+                    track(scalarTensor(env, learningRate * config.adamW().weightDecay())));
+            for (String name : session.trainInputNames()) {
+                OnnxTensor t = available.get(name);
+                if (t == null) {
+                    throw new IllegalStateException("no benchmark input for training input " + name);
+                }
+                inputs.put(name, t);
+            }
+            // one unpinned step tells the output shapes; then every output goes into a preallocated tensor
+            try (StepOutputs r = session.trainStep(inputs)) {
+                for (String name : r.names()) {
+                    OnnxTensor t = (OnnxTensor) r.get(name);
+                    long n = Math.max(1, t.getInfo().getNumElements());
+                    pinned.put(name, track(OnnxTensor.createTensor(env, SyntheticInputs.floats((int) n),
+                            t.getInfo().getShape())));
+                }
+            }
+            session.lazyResetGrad();
+        } catch (OrtException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private OnnxTensor track(OnnxTensor t) {
+        owned.add(t);
+        return t;
+    }
+
+    private static OnnxTensor scalarTensor(OrtEnvironment env, float v) throws OrtException {
+        FloatBuffer b = SyntheticInputs.floats(1);
+        b.put(0, v);
+        return OnnxTensor.createTensor(env, b, new long[] {1});
+    }
+
+    /** Forward, backward, AdamW; returns the loss. */
+    public float step() throws OrtException {
+        session.trainStep(inputs, pinned);
+        session.setLearningRate(learningRate);
+        session.optimizerStep();
+        session.lazyResetGrad();
+        return pinned.get(TrainingArtifacts.LOSS).getFloatBuffer().get(0);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        owned.forEach(OnnxTensor::close);
+    }
+}

@@ -1,0 +1,376 @@
+package ai.superclip.experiments;
+
+import ai.superclip.data.Split;
+import ai.superclip.data.SyntheticScenes;
+import ai.superclip.eval.Benchmarks;
+import ai.superclip.eval.EvalOptions;
+import ai.superclip.eval.EvalReport;
+import ai.superclip.eval.MarkdownReport;
+import ai.superclip.eval.MeanStd;
+import ai.superclip.eval.Plots;
+import ai.superclip.inference.Model;
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.Presets;
+import ai.superclip.runtime.LocalFiles;
+import ai.superclip.train.StepMetrics;
+import ai.superclip.train.Trainer;
+import ai.superclip.train.TrainingConfig;
+import ai.superclip.train.TrainingListener;
+import ai.superclip.train.TrainingResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The paper-claim experiments at miniature scale ({@link Experiment}): the tiny preset trained on
+ * {@link SyntheticScenes} with {@link Trainer}, exported, evaluated on the held-out scenes with {@link Benchmarks}
+ * and aggregated over seeds with {@link MeanStd}.
+ *
+ * <p>Runs with identical settings are shared between experiments and cached under the work folder
+ * ({@code runs/<budget>/<variant>/seed-<s>/report.json} plus {@code metrics.jsonl}), so an interrupted set resumes
+ * where it stopped; the heavy training files are deleted once a run is evaluated.
+ *
+ * <p>For each experiment, {@link #run} writes {@code <id>.json} (per variant, every metric as mean, std, n),
+ * {@code <id>.md} (the section of the report) and PNG plots into the output folder; {@link #report} assembles the
+ * sections into one Markdown report. {@code superclip experiments all --out docs/results} runs them all.
+ */
+public final class Experiments {
+
+    /** The mean zero-shot top-1 over {@link #SUMMARY_ATTRIBUTES}, the experiments' one-number summary. */
+    static final String SUMMARY_METRIC = "summary.attribute_mean_top1";
+
+    /** The headline metrics shown in the tables and bar charts. */
+    static final List<String> HEADLINE = List.of("zeroshot.scenes-shape.top1", "zeroshot.scenes-color.top1",
+            "zeroshot.scenes-count.top1", "zeroshot.scenes-compositional.top1", SUMMARY_METRIC,
+            "retrieval.scenes.i2t_r1", "retrieval.scenes.t2i_r1", "retrieval.scenes.t2i_r10");
+
+    /** The attribute tasks averaged into {@code summary.attribute_mean_top1}: those both caption styles name. */
+    static final List<String> SUMMARY_ATTRIBUTES = SyntheticScenes.describedAttributes(false);
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The result of one experiment: aggregated metrics per variant and the Markdown section. */
+    public record Result(Experiment experiment, Map<String, SortedMap<String, MeanStd>> byVariant, String markdown) {
+    }
+
+    private Experiments() {
+    }
+    /**
+     * Runs one experiment (training what is not cached), writes {@code <name>.json}, {@code <name>.md} and its
+     * plots into {@code out}, and returns the aggregate.
+     */
+    public static Result run(Experiment experiment, Path out, Budget budget) throws Exception {
+        List<Variant> variants = experiment.variants(budget);
+        Map<String, SortedMap<String, MeanStd>> byVariant = new LinkedHashMap<>();
+        Map<String, Map<String, Plots.Series>> curves = new LinkedHashMap<>();
+        for (Variant v : variants) {
+            List<EvalReport> reports = new ArrayList<>();
+            List<Path> runs = new ArrayList<>();
+            for (int seed = 0; seed < budget.seeds(); seed++) {
+                Path dir = budget.runs().resolve(v.key()).resolve("seed-" + seed);
+                reports.add(runOnce(v, seed, dir, budget));
+                runs.add(dir);
+            }
+            byVariant.put(v.label(), MeanStd.across(reports));
+            curves.put(v.label(), meanLossCurves(runs));
+        }
+        Files.createDirectories(out);
+        writeJson(out.resolve(experiment.id() + ".json"), experiment, budget, variants, byVariant);
+        String markdown = section(experiment, out, new Experiment.Runs(budget, variants, byVariant, curves));
+        MarkdownReport.write(out.resolve(experiment.id() + ".md"), markdown);
+        return new Result(experiment, byVariant, markdown);
+    }
+
+    /** Trains, exports and evaluates one run, or reads its cached report. */
+    static EvalReport runOnce(Variant v, int seed, Path dir, Budget budget) throws Exception {
+        Path reportFile = dir.resolve("report.json");
+        if (Files.isRegularFile(reportFile)) {
+            return EvalReport.readJson(reportFile);
+        }
+        LocalFiles.deleteTree(dir);
+        Files.createDirectories(dir);
+        ModelConfig tiny = Presets.get("tiny");
+        ModelConfig model = new ModelConfig(tiny.embedDim(), tiny.vision(), tiny.text(), v.loss(), v.lambda(),
+                tiny.adamW());
+        SyntheticScenes train = SyntheticScenes.builder().seed(seed).split(Split.TRAIN).count(budget.trainScenes())
+                .imageSize(tiny.vision().imageSize()).longCaptions(v.longCaptions()).build();
+        Path trainDir = dir.resolve("train");
+        TrainingConfig config = TrainingConfig.builder("tiny").model(model).batchSize(v.batchSize()).steps(v.steps())
+                .learningRate(budget.learningRate()).seed(seed).threads(budget.threads()).checkpointEvery(0)
+                .keepCheckpoints(1).logEvery(1).idf(v.idf()).output(trainDir).build();
+        StepMetrics[] last = new StepMetrics[1];
+        TrainingResult result;
+        Path modelDir = dir.resolve("model");
+        try (Trainer trainer = Trainer.create(config, train)) {
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics m) {
+                    last[0] = m;
+                }
+            });
+            result = trainer.train();
+            trainer.exportEncoders(modelDir);
+        }
+        long evalStart = System.nanoTime();
+        EvalReport report;
+        try (Model m = Model.load(modelDir, budget.threads(), 64)) {
+            report = Benchmarks.evaluate(m, "scenes", EvalOptions.scenes(seed, budget.testScenes(), v.longCaptions()));
+        }
+        report.putTraining(result.steps(), result.seconds(), result.finalLoss());
+        report.put("train.samples", (long) v.steps() * v.batchSize());
+        report.put("train.final_clip_loss", last[0].clipLoss());
+        if (v.superclip()) {
+            report.put("train.final_cls_loss", last[0].clsLoss());
+        }
+        report.put("eval.seconds", (System.nanoTime() - evalStart) / 1e9);
+        report.put(SUMMARY_METRIC, SUMMARY_ATTRIBUTES.stream()
+                .mapToDouble(a -> report.metrics().get("zeroshot.scenes-" + a + ".top1").doubleValue()).average()
+                .orElseThrow());
+        Files.copy(trainDir.resolve(Trainer.METRICS), dir.resolve(Trainer.METRICS));
+        LocalFiles.deleteTree(trainDir);
+        LocalFiles.deleteTree(modelDir);
+        report.writeJson(reportFile);
+        System.out.printf(Locale.ROOT, "[experiments] %s seed %d: %.0f s training, attribute mean top-1 %.3f%n",
+                v.key(), seed, result.seconds(), report.metrics().get(SUMMARY_METRIC).doubleValue());
+        return report;
+    }
+
+    /** Per loss term, the mean over runs of its value at each step (steps every run logged). */
+    static Map<String, Plots.Series> meanLossCurves(List<Path> runs) throws IOException {
+        Map<String, SortedMap<Long, List<Double>>> byTerm = new LinkedHashMap<>();
+        for (Path run : runs) {
+            Path file = run.resolve(Trainer.METRICS);
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(file)) {
+                JsonNode o = JSON.readTree(line);
+                if (!o.has("loss")) {
+                    continue;
+                }
+                long step = o.get("step").asLong();
+                for (String term : List.of("loss", "clip_loss", "cls_loss")) {
+                    if (o.has(term)) {
+                        byTerm.computeIfAbsent(term, t -> new TreeMap<>())
+                                .computeIfAbsent(step, k -> new ArrayList<>()).add(o.get(term).asDouble());
+                    }
+                }
+            }
+        }
+        Map<String, Plots.Series> out = new LinkedHashMap<>();
+        byTerm.forEach((term, steps) -> {
+            double[] x = steps.keySet().stream().mapToDouble(Long::doubleValue).toArray();
+            double[] y = steps.values().stream().mapToDouble(l -> l.stream().mapToDouble(d -> d).average().orElse(0))
+                    .toArray();
+            out.put(term, Plots.Series.of(x, y));
+        });
+        return out;
+    }
+
+    private static void writeJson(Path file, Experiment experiment, Budget budget, List<Variant> variants,
+                                  Map<String, SortedMap<String, MeanStd>> byVariant) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("experiment", experiment.id());
+        root.put("budget", budget.describe());
+        ObjectNode vs = root.putObject("variants");
+        for (Variant v : variants) {
+            ObjectNode node = vs.putObject(v.label());
+            node.put("loss", v.loss().name().toLowerCase(Locale.ROOT));
+            node.put("lambda", v.lambda());
+            node.put("idf", v.idf().name().toLowerCase(Locale.ROOT));
+            node.put("batch_size", v.batchSize());
+            node.put("steps", v.steps());
+            node.put("captions", v.longCaptions() ? "long" : "short");
+            ObjectNode metrics = node.putObject("metrics");
+            byVariant.get(v.label()).forEach((key, ms) -> {
+                ObjectNode m = metrics.putObject(key);
+                m.put("mean", ms.mean());
+                m.put("std", ms.std());
+                m.put("n", ms.n());
+            });
+        }
+        JSON.writeValue(file.toFile(), root);
+    }
+
+    /** The report section: heading, table, the experiment's own charts and verdicts, then the charts' links. */
+    private static String section(Experiment experiment, Path out, Experiment.Runs runs) throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append("## ").append(experiment.title()).append("\n\n");
+        md.append(table(runs.variants(), runs.byVariant())).append('\n');
+        List<String> charts = new ArrayList<>();
+        md.append(experiment.discussion(runs, out, charts));
+        md.append('\n');
+        for (String png : charts) {
+            md.append("![").append(png).append("](").append(out.getFileName()).append('/').append(png).append(")\n");
+        }
+        return md.toString();
+    }
+
+    /** Headline table: a row per variant, a column per headline metric, {@code mean ± std}. */
+    static String table(List<Variant> variants, Map<String, SortedMap<String, MeanStd>> byVariant) {
+        StringBuilder md = new StringBuilder("| variant | loss | batch | steps |");
+        HEADLINE.forEach(m -> md.append(' ').append(shortName(m)).append(" |"));
+        md.append(" final loss |\n|---|---|---|---|");
+        HEADLINE.forEach(m -> md.append("---|"));
+        md.append("---|\n");
+        for (Variant v : variants) {
+            SortedMap<String, MeanStd> m = byVariant.get(v.label());
+            md.append("| ").append(v.label()).append(" | ").append(v.superclip() ? "SuperCLIP" : "CLIP").append(" | ")
+                    .append(v.batchSize()).append(" | ").append(v.steps()).append(" |");
+            for (String key : HEADLINE) {
+                md.append(' ').append(m.containsKey(key) ? format(m.get(key)) : "–").append(" |");
+            }
+            md.append(' ').append(m.containsKey("train.final_loss") ? format(m.get("train.final_loss")) : "–")
+                    .append(" |\n");
+        }
+        SortedMap<String, MeanStd> any = byVariant.values().iterator().next();
+        md.append("| chance | | | |");
+        for (String key : HEADLINE) {
+            String chance = key.startsWith("zeroshot.") ? key.replace(".top1", ".chance")
+                    : key.startsWith("retrieval.") ? "retrieval.scenes.chance_r" + key.replaceAll(".*_r", "") : null;
+            MeanStd c = chance == null ? null : any.get(chance);
+            String cell = c != null ? String.format(Locale.ROOT, "%.3f", c.mean())
+                    : key.startsWith("retrieval.") ? String.format(Locale.ROOT, "%.3f",
+                    Integer.parseInt(key.replaceAll(".*_r", "")) * any.get("retrieval.scenes.chance_r1").mean())
+                    : key.equals(SUMMARY_METRIC) ? String.format(Locale.ROOT, "%.3f", SUMMARY_ATTRIBUTES
+                    .stream().mapToDouble(a -> 1.0 / SyntheticScenes.values(a).size()).average().orElseThrow()) : "";
+            md.append(' ').append(cell).append(" |");
+        }
+        md.append(" |\n");
+        return md.toString();
+    }
+
+    static String shortName(String key) {
+        return key.replace("zeroshot.scenes-", "").replace("retrieval.scenes.", "").replace("summary.", "");
+    }
+
+    static String format(MeanStd m) {
+        return String.format(Locale.ROOT, "%.3f ± %.3f", m.mean(), m.std());
+    }
+
+    /** Whether {@code a} beats {@code b} on the headline metrics: difference and a 2-standard-error test. */
+    static String verdict(Map<String, SortedMap<String, MeanStd>> byVariant, String a, String b) {
+        StringBuilder md = new StringBuilder("\n**" + a + " vs " + b + "** (difference of means; “better”/“worse” when it "
+                + "exceeds two standard errors, otherwise “no clear difference”):\n");
+        for (String key : HEADLINE) {
+            MeanStd x = byVariant.get(a).get(key);
+            MeanStd y = byVariant.get(b).get(key);
+            if (x == null || y == null) {
+                continue;
+            }
+            md.append("- ").append(shortName(key)).append(": ").append(compare(x, y)).append('\n');
+        }
+        return md.toString();
+    }
+
+    /** The difference of means with its standard error, and "better", "worse" or "no clear difference". */
+    static String compare(MeanStd x, MeanStd y) {
+        double d = x.mean() - y.mean();
+        double se = Math.sqrt(x.std() * x.std() / x.n() + y.std() * y.std() / y.n());
+        String word = d > 2 * se && d != 0 ? "better" : d < -2 * se && d != 0 ? "worse" : "no clear difference";
+        return String.format(Locale.ROOT, "%+.3f (± %.3f) → %s", d, se, word);
+    }
+
+    /** The whole Markdown report of {@code results}, with the command that regenerates it. */
+    public static String report(List<Result> results, Budget budget, double minutes, Path out) {
+        StringBuilder md = new StringBuilder();
+        md.append("# SuperCLIP vs CLIP at miniature scale: paper-claim experiments\n\n");
+        List<Experiment> run = results.stream().map(Result::experiment).toList();
+        md.append("Generated by `superclip experiments` (do not edit by hand). Regenerate with:\n\n```\n")
+                .append("java -jar samples/cli/target/superclip.jar experiments ")
+                .append(run.equals(List.of(Experiment.values())) ? "all"
+                        : String.join(" ", run.stream().map(Experiment::id).toList())).append(" --out ")
+                .append(out.toString().replace('\\', '/')).append("\n```\n\n");
+        double[] compute = computeMinutes(budget);
+        md.append(String.format(Locale.ROOT, "Wall time: this invocation %.1f min; the %d runs it reports took %.1f "
+                + "min of training and evaluation when they were computed (plus start-up and export). Runs cached "
+                + "under the work folder (`--work`, default `target/experiments`) are reused; delete it for a fresh "
+                + "run. Machine: %d cores, shared with other work.\n\n", minutes, (int) compute[0], compute[1],
+                Runtime.getRuntime().availableProcessors()));
+        md.append(summary(results));
+        md.append("**Setting.** The `tiny` preset (ViT 64 px / patch 8 / width 192 / 4 layers; text width 128 / 4 "
+                + "layers; CLIP vocabulary) trained from scratch on the built-in synthetic scenes (TRAIN split, "
+                + "25 % two-object scenes) and evaluated on held-out scenes of the TEST split of the same seed "
+                + "(disjoint by construction). Budget: ").append(budget.describe()).append(". AdamW as in the "
+                + "reference (β = 0.9/0.98, wd 0.2). Every number is mean ± sample std over the seeds.\n\n");
+        md.append("**Metrics.** Zero-shot top-1 per attribute (shape: 5 classes, color: 6, count: 3) with in-domain "
+                + "prompt ensembles (16 training-style captions per class with the other attributes drawn at random); "
+                + "`attribute_mean_top1` is their mean; `compositional` is the 2-way choice between a pair scene's "
+                + "caption and the caption with its two objects swapped (chance 0.5); retrieval is image↔caption "
+                + "over all held-out scenes with one caption each (chance R@1 = 1/N; short captions repeat across "
+                + "scenes, which caps R@1 well below 1). The row “chance” gives each metric's chance level.\n\n");
+        md.append(String.format(Locale.ROOT, "**Caveat.** This is a miniature: %,d samples seen per run instead of "
+                + "512 M, batches of %s instead of 16 K, a vocabulary of a few dozen words; many numbers are close "
+                + "to chance. The results say what the two losses do in this regime only; where they contradict "
+                + "the paper they are reported as they came out, not tuned. Scale the budget up with `--steps`.\n\n",
+                budget.samples(), budget.batchSizes()));
+        for (Result r : results) {
+            md.append(r.markdown()).append('\n');
+        }
+        return md.toString();
+    }
+
+    /** Number of cached runs of {@code budget} and their training + evaluation minutes. */
+    static double[] computeMinutes(Budget budget) {
+        double runs = 0;
+        double seconds = 0;
+        if (!Files.isDirectory(budget.runs())) {
+            return new double[] {0, 0};
+        }
+        try (Stream<Path> files = Files.walk(budget.runs())) {
+            for (Path f : files.filter(f -> f.getFileName().toString().equals("report.json")).toList()) {
+                Map<String, Number> m = EvalReport.readJson(f).metrics();
+                runs++;
+                seconds += m.getOrDefault("train.seconds", 0).doubleValue() + m.getOrDefault("eval.seconds", 0)
+                        .doubleValue();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new double[] {runs, seconds / 60};
+    }
+    /** The plain-words summary: where SuperCLIP beats CLIP, where not, and how the ablations came out. */
+    static String summary(List<Result> results) {
+        StringBuilder md = new StringBuilder("## Summary (generated from the tables below)\n\n");
+        for (Result r : results) {
+            md.append(r.experiment().summary(r.byVariant()));
+        }
+        return md.append('\n').toString();
+    }
+
+    /** "better on …; worse on …; no clear difference on the other k headline metrics." */
+    static String tally(SortedMap<String, MeanStd> a, SortedMap<String, MeanStd> b) {
+        List<String> better = new ArrayList<>();
+        List<String> worse = new ArrayList<>();
+        int same = 0;
+        for (String key : HEADLINE) {
+            if (!a.containsKey(key) || !b.containsKey(key)) {
+                continue;
+            }
+            String word = compare(a.get(key), b.get(key));
+            if (word.endsWith("better")) {
+                better.add(shortName(key));
+            } else if (word.endsWith("worse")) {
+                worse.add(shortName(key));
+            } else {
+                same++;
+            }
+        }
+        return "SuperCLIP is better (beyond two standard errors) on " + (better.isEmpty() ? "none" : String.join(", ",
+                better)) + ", worse on " + (worse.isEmpty() ? "none" : String.join(", ", worse))
+                + ", and not clearly different on the other " + same + " headline metrics.";
+    }
+}
