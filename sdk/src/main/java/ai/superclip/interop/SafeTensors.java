@@ -256,6 +256,22 @@ public final class SafeTensors {
         return values;
     }
 
+    /** Tensor {@code name} widened to float64 (F64 exactly): for statistics such as SuperCLIP's IDF counts. */
+    public double[] doubles(String name) {
+        Entry e = entry(name);
+        if (e.type() != TensorType.F64) {
+            float[] f = floats(name);
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                d[i] = f[i];
+            }
+            return d;
+        }
+        double[] values = new double[Math.toIntExact(e.elements())];
+        data.get(name).duplicate().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(values);
+        return values;
+    }
+
     /**
      * Writes {@code tensors} (in order, packed without gaps) and {@code metadata} to {@code file} atomically.
      * The header is padded with spaces to a multiple of 8 bytes, as the reference implementation does.
