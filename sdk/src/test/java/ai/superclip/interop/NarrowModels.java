@@ -21,12 +21,12 @@ final class NarrowModels {
 
     /** 16 px images in 8 px patches, vision width 32 (2 heads), text width 24 (3 heads), 2 layers each, embed 16. */
     static ModelConfig config(Activation activation) {
-        return config(activation, 32, 24);
+        return config(activation, 32, 2, 24, 3);
     }
 
-    static ModelConfig config(Activation activation, int visionWidth, int textWidth) {
-        return new ModelConfig(16, new VisionConfig(16, 8, visionWidth, 2, visionWidth / 16, 4.0, activation),
-                new TextConfig(VOCAB, CONTEXT, textWidth, textWidth / 8, 2, 4.0, activation),
+    static ModelConfig config(Activation activation, int visionWidth, int visionHeads, int textWidth, int textHeads) {
+        return new ModelConfig(16, new VisionConfig(16, 8, visionWidth, 2, visionHeads, 4.0, activation),
+                new TextConfig(VOCAB, CONTEXT, textWidth, textHeads, 2, 4.0, activation),
                 ModelConfig.Loss.SUPERCLIP, 1.0, Presets.REFERENCE_ADAMW);
     }
 
