@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code superclip} command line: train, evaluate, export and serve SuperCLIP models. */
 @Command(name = "superclip", mixinStandardHelpOptions = true, version = "superclip 0.1.0",
         description = "Train and serve SuperCLIP (CLIP + token classification) models on the JVM with ONNX Runtime.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class, ConvertCommand.class,
             ArtifactsCommand.class, DataCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class SuperClipCli {
 

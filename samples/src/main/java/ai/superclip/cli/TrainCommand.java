@@ -6,6 +6,7 @@ import ai.superclip.eval.Benchmarks;
 import ai.superclip.eval.EvalOptions;
 import ai.superclip.eval.EvalReport;
 import ai.superclip.inference.Model;
+import ai.superclip.interop.PretrainedModel;
 import ai.superclip.data.Split;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
@@ -118,6 +119,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--idf", description = "online, offline or off")
     String idf = "online";
 
+    @Option(names = "--pretrained", description = "Start from a pretrained open_clip, SuperCLIP or Hugging Face checkpoint"
+            + " (safetensors file or directory); its architecture replaces --model")
+    Path pretrained;
+
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT)")
     boolean lockImage;
 
@@ -129,7 +134,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelConfig base = Presets.get(model);
+        ModelConfig base = pretrained != null ? PretrainedModel.architecture(pretrained) : Presets.get(model);
         ModelConfig.Loss lossKind = ModelConfig.Loss.valueOf(loss.toUpperCase(Locale.ROOT));
         ModelConfig config = new ModelConfig(base.embedDim(), base.vision(), base.text(), lossKind, lambda,
                 new AdamW(beta1, beta2, eps, weightDecay, gradClipNorm));
@@ -152,6 +157,9 @@ final class TrainCommand implements Callable<Integer> {
                     });
             if (warmup != null) {
                 b.warmupSteps(warmup);
+            }
+            if (pretrained != null) {
+                b.pretrained(pretrained);
             }
             TrainingConfig tc = b.build();
             try (Trainer trainer = Trainer.create(tc, train)) {

@@ -88,12 +88,18 @@ final class HuggingFaceFormat {
         return p.name().equals("visual.proj") || p.name().equals("text_projection");
     }
 
-    static PretrainedModel read(SafeTensors file, Path dir) {
+    /** The architecture in {@value #CONFIG_FILE} beside {@code file}, which must be there. */
+    static ModelConfig architecture(SafeTensors file, Path dir) {
         Path configFile = dir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) {
             throw new InteropException(file.file() + " has Hugging Face tensor names but " + configFile + " is missing");
         }
-        ModelConfig config = config(PretrainedModel.readJson(configFile), configFile);
+        return config(PretrainedModel.readJson(configFile), configFile);
+    }
+
+    static PretrainedModel read(SafeTensors file, Path dir) {
+        Path configFile = dir.resolve(CONFIG_FILE);
+        ModelConfig config = architecture(file, dir);
         Path preprocessorFile = dir.resolve(PREPROCESSOR_FILE);
         JsonNode preprocessor = Files.isRegularFile(preprocessorFile) ? PretrainedModel.readJson(preprocessorFile) : null;
         TensorReader reader = new TensorReader(file, IGNORABLE);

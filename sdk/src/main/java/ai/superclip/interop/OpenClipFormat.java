@@ -46,12 +46,23 @@ final class OpenClipFormat {
     private OpenClipFormat() {
     }
 
-    static PretrainedModel read(SafeTensors file, Path dir) {
-        String textPrefix = file.entries().containsKey("text.token_embedding.weight") ? "text." : "";
+    /** The architecture of {@code file}: from {@value #CONFIG_FILE} in {@code dir} if there is one, else its shapes. */
+    static ModelConfig architecture(SafeTensors file, Path dir) {
         Path configFile = dir.resolve(CONFIG_FILE);
         JsonNode root = Files.isRegularFile(configFile) ? PretrainedModel.readJson(configFile) : null;
-        ModelConfig config = root != null ? config(root.has("model_cfg") ? root.get("model_cfg") : root, configFile)
-                : fromShapes(file, textPrefix);
+        return root != null ? config(root.has("model_cfg") ? root.get("model_cfg") : root, configFile)
+                : fromShapes(file, textPrefix(file));
+    }
+
+    private static String textPrefix(SafeTensors file) {
+        return file.entries().containsKey("text.token_embedding.weight") ? "text." : "";
+    }
+
+    static PretrainedModel read(SafeTensors file, Path dir) {
+        String textPrefix = textPrefix(file);
+        Path configFile = dir.resolve(CONFIG_FILE);
+        JsonNode root = Files.isRegularFile(configFile) ? PretrainedModel.readJson(configFile) : null;
+        ModelConfig config = architecture(file, dir);
         JsonNode preprocess = root == null ? null : root.get("preprocess_cfg");
         double[] mean = channels(preprocess, "mean", InferenceExport.IMAGE_MEAN, configFile);
         double[] std = channels(preprocess, "std", InferenceExport.IMAGE_STD, configFile);

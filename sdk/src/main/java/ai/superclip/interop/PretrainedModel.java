@@ -85,14 +85,29 @@ public record PretrainedModel(ModelConfig config, Map<String, float[]> weights, 
      * beside the file if there is one, otherwise with the architecture taken from the tensors' shapes.
      */
     public static PretrainedModel load(Path fileOrDir) {
+        SafeTensors tensors = SafeTensors.read(weightsFile(fileOrDir));
+        Path dir = tensors.file().toAbsolutePath().getParent();
+        return isHuggingFace(tensors) ? HuggingFaceFormat.read(tensors, dir) : OpenClipFormat.read(tensors, dir);
+    }
+
+    /** The architecture of the checkpoint {@link #load} would read, without decoding its weights. */
+    public static ModelConfig architecture(Path fileOrDir) {
+        SafeTensors tensors = SafeTensors.read(weightsFile(fileOrDir));
+        Path dir = tensors.file().toAbsolutePath().getParent();
+        return isHuggingFace(tensors) ? HuggingFaceFormat.architecture(tensors, dir)
+                : OpenClipFormat.architecture(tensors, dir);
+    }
+
+    private static boolean isHuggingFace(SafeTensors tensors) {
+        return tensors.entries().keySet().stream().anyMatch(n -> n.startsWith(HuggingFaceFormat.VISION_PREFIX));
+    }
+
+    private static Path weightsFile(Path fileOrDir) {
         Path file = Files.isDirectory(fileOrDir) ? weightsIn(fileOrDir) : fileOrDir;
         if (!Files.isRegularFile(file)) {
             throw new InteropException("no checkpoint file " + file);
         }
-        SafeTensors tensors = SafeTensors.read(file);
-        Path dir = file.toAbsolutePath().getParent();
-        boolean hf = tensors.entries().keySet().stream().anyMatch(n -> n.startsWith(HuggingFaceFormat.VISION_PREFIX));
-        return hf ? HuggingFaceFormat.read(tensors, dir) : OpenClipFormat.read(tensors, dir);
+        return file;
     }
 
     /** Writes this model into {@code dir} in {@code format}: the weights as float32 safetensors and the configs. */

@@ -1,15 +1,20 @@
 package ai.superclip.train;
 
+import ai.superclip.interop.PretrainedModel;
+import ai.superclip.interop.PretrainedModel.IdfState;
+import ai.superclip.model.InferenceExport;
 import ai.superclip.model.Presets;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.TextConfig;
 import ai.superclip.model.VisionConfig;
 import ai.superclip.nn.Activation;
+import ai.superclip.tokenization.IdfStatistics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Locale;
 
 /** Reads what a run directory records: the model a checkpoint was trained with, and which checkpoint to use. */
@@ -57,6 +62,17 @@ public final class RunFiles {
 
     private static Activation activation(JsonNode tower) {
         return Activation.valueOf(tower.required("activation").asText().toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * The model of a checkpoint directory as a {@link PretrainedModel}, for export in open_clip or Hugging Face
+     * layout: its architecture, every parameter, and its IDF statistics when they are the online (SuperCLIP) kind.
+     */
+    public static PretrainedModel pretrained(Path checkpoint) {
+        Map<String, float[]> weights = InferenceExport.checkpointWeights(checkpoint.resolve(Trainer.ORT_CHECKPOINT));
+        IdfStatistics idf = IdfStatistics.load(checkpoint.resolve(Trainer.IDF_FILE));
+        IdfState state = idf.mode() == IdfStatistics.Mode.ONLINE ? new IdfState(idf.frequencies(), idf.samples()) : null;
+        return new PretrainedModel(model(checkpoint), weights, state, InferenceExport.IMAGE_MEAN, InferenceExport.IMAGE_STD);
     }
 
     /** Whether a directory looks like a run (has checkpoints). */

@@ -50,11 +50,16 @@ public final class InferenceExport {
 
     /** Exports the weights of a training checkpoint (trainable and frozen parameters alike). */
     public static void write(Path dir, ModelConfig config, Path checkpoint, String tokenizer) {
+        write(dir, config, checkpointWeights(checkpoint), tokenizer);
+    }
+
+    /** Every parameter of a training checkpoint, trainable and frozen alike, by name. */
+    public static Map<String, float[]> checkpointWeights(Path checkpoint) {
         OrtCheckpoint c = OrtCheckpoint.read(checkpoint);
         Map<String, float[]> weights = new HashMap<>();
         c.trainable().forEach(t -> weights.put(t.name(), t.values()));
         c.frozen().forEach(t -> weights.put(t.name(), t.values()));
-        write(dir, config, weights, tokenizer);
+        return weights;
     }
 
     /**
