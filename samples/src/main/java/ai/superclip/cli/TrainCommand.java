@@ -10,8 +10,8 @@ import ai.superclip.interop.PretrainedModel;
 import ai.superclip.data.Split;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
-import ai.superclip.model.SuperClipModel;
 import ai.superclip.train.ConsoleProgress;
+import ai.superclip.train.TowerLocks;
 import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
 import ai.superclip.train.TrainingResult;
@@ -126,6 +126,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT)")
     boolean lockImage;
 
+    @Option(names = "--lock-image-unlocked-groups", description = "With --lock-image: leave the last N groups trainable")
+    int lockImageUnlockedGroups = 0;
+
+    @Option(names = "--lock-text", description = "Freeze the text tower")
+    boolean lockText;
+
+    @Option(names = "--lock-text-unlocked-layers", description = "With --lock-text: leave the last N groups trainable")
+    int lockTextUnlockedLayers = 0;
+
     @Option(names = "--out", description = "Run directory")
     Path out = Path.of("runs", "train");
 
@@ -143,7 +152,10 @@ final class TrainCommand implements Callable<Integer> {
             int totalSteps = steps != null ? steps : (int) Math.max(1, Math.ceil(epochs * train.size() / perStep));
             List<String> frozen = new ArrayList<>();
             if (lockImage) {
-                frozen.add(SuperClipModel.VISION_PREFIX);
+                frozen.addAll(TowerLocks.image(config.vision(), lockImageUnlockedGroups));
+            }
+            if (lockText) {
+                frozen.addAll(TowerLocks.text(config.text(), lockTextUnlockedLayers));
             }
             TrainingConfig.Builder b = TrainingConfig.builder(model).model(config).batchSize(batchSize)
                     .accumulation(accumulation).steps(totalSteps).learningRate(lr).learningRateFloor(lrFloor).seed(seed)

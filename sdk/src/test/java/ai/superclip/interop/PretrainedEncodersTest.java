@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Hugging Face CLIPModel file, written as F32 and as F16 with GELU and with QuickGELU, served through the SDK's
+ * A Hugging Face CLIPModel file, written as F32, F16 and BF16 with GELU and with QuickGELU, served through the SDK's
  * exported encoders gives the embeddings of an independent float64 forward written from transformers'
  * definitions ({@link HfClipReference}), within 1e-5.
  */
@@ -35,7 +35,7 @@ class PretrainedEncodersTest {
     void exportedEncodersOfHuggingFaceFilesMatchTheReferenceForward() throws Exception {
         List<String> report = new ArrayList<>();
         for (Activation activation : List.of(Activation.GELU, Activation.QUICK_GELU)) {
-            for (TensorType type : List.of(TensorType.F32, TensorType.F16)) {
+            for (TensorType type : List.of(TensorType.F32, TensorType.F16, TensorType.BF16)) {
                 Path hf = dir.resolve(activation + "-" + type);
                 ModelConfig config = NarrowModels.config(activation);
                 NarrowModels.model(config, 7, false).save(hf, Format.HF);
