@@ -76,7 +76,7 @@ final class OpenClipFormat {
             }
         }
         IdfState idf = readIdf(file, reader, config.text().vocabSize());
-        reader.finish("the open_clip layout of " + describe(config) + (root == null ? " (from the tensors' shapes)"
+        reader.finish("the open_clip layout of " + config.toJson() + (root == null ? " (from the tensors' shapes)"
                 : " (from " + configFile + ")"));
         return new PretrainedModel(config, weights, idf, mean, std);
     }
@@ -217,10 +217,6 @@ final class OpenClipFormat {
             throw new InteropException(file.file() + ": the tensors' shapes give no valid architecture: "
                     + e.getMessage(), e);
         }
-    }
-
-    private static String describe(ModelConfig c) {
-        return c.toJson();
     }
 
     /** The number of blocks {@code tower + "transformer.resblocks.i."} in the file. */

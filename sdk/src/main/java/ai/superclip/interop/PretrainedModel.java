@@ -61,6 +61,21 @@ public record PretrainedModel(ModelConfig config, Map<String, float[]> weights, 
     static final ObjectMapper JSON = new ObjectMapper();
 
     public PretrainedModel {
+        boolean head = weights.keySet().stream().anyMatch(n -> n.startsWith(SuperClipModel.HEAD_PREFIX));
+        for (Parameter p : parameters(config)) {
+            float[] w = weights.get(p.name());
+            if ((head || !isHead(p)) && (w == null || w.length != p.size())) {
+                throw new InteropException("parameter " + p.name() + " needs " + p.size() + " values, has "
+                        + (w == null ? "none" : w.length));
+            }
+        }
+        if (idf != null && idf.frequencies().length != config.text().vocabSize()) {
+            throw new InteropException("IDF statistics over " + idf.frequencies().length + " ids for a vocabulary of "
+                    + config.text().vocabSize());
+        }
+        if (imageMean.length != 3 || imageStd.length != 3) {
+            throw new InteropException("image mean and std need 3 channels each");
+        }
         weights = Collections.unmodifiableMap(weights);
     }
 

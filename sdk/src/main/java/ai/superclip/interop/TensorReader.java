@@ -40,12 +40,11 @@ final class TensorReader {
             problems.add(name + " is " + Arrays.toString(actual) + ", the architecture wants " + Arrays.toString(shape));
             return null;
         }
-        try {
-            return file.floats(name);
-        } catch (InteropException e) {
-            problems.add(e.getMessage().substring(file.file().toString().length()).strip());
+        if (!file.entry(name).type().isFloat()) {
+            problems.add(name + " is " + file.entry(name).type() + ", not floating point");
             return null;
         }
+        return file.floats(name);
     }
 
     /** Tensor {@code name} as float64 (F64 stays exact), with the checks of {@link #take}; null if it fails them. */
