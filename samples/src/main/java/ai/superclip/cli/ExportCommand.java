@@ -27,6 +27,10 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", description = "onnx (encoders), open_clip or hf")
     String format = "onnx";
 
+    @Option(names = "--no-head", description = "With --format open_clip: leave out the SuperCLIP head and IDF buffers"
+            + " (plain open_clip loads the file strictly)")
+    boolean noHead;
+
     @Option(names = "--out", description = "Where to write the encoders or weights")
     Path out = Path.of("runs", "train", "model");
 
@@ -42,7 +46,7 @@ final class ExportCommand implements Callable<Integer> {
         } else {
             PretrainedModel model = pretrained != null ? PretrainedModel.load(pretrained)
                     : RunFiles.pretrained(source);
-            model.save(out, PretrainedModel.Format.parse(format));
+            (noHead ? model.withoutHead() : model).save(out, PretrainedModel.Format.parse(format));
         }
         System.out.println("exported " + source + " to " + out + " (" + format + ")");
         return 0;

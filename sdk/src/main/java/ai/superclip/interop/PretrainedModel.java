@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -77,6 +78,13 @@ public record PretrainedModel(ModelConfig config, Map<String, float[]> weights, 
             throw new InteropException("image mean and std need 3 channels each");
         }
         weights = Collections.unmodifiableMap(weights);
+    }
+
+    /** This model without the SuperCLIP head and IDF statistics: plain CLIP, as open_clip's own model loads it. */
+    public PretrainedModel withoutHead() {
+        Map<String, float[]> clip = new LinkedHashMap<>(weights);
+        clip.keySet().removeIf(n -> n.startsWith(SuperClipModel.HEAD_PREFIX));
+        return new PretrainedModel(config, clip, null, imageMean, imageStd);
     }
 
     /** Whether the SuperCLIP classification head's weights are present. */

@@ -76,6 +76,7 @@ class CheckpointLayoutsTest {
         assertArrayEquals(model.weights().get("visual.transformer.resblocks.0.ln_2.bias"),
                 hf.floats("vision_model.encoder.layers.0.layer_norm2.bias"));
         assertEquals(4 * 16 + 14, hf.entries().size(), "16 tensors in each of the 4 blocks, 14 others");
+        assertEquals(0, hf.entry("logit_scale").shape().length, "0-d, as nn.Parameter(torch.tensor(v))");
     }
 
     @Test
@@ -172,9 +173,11 @@ class CheckpointLayoutsTest {
     void huggingFacePositionIdsAreNotWeightsAndTheHeadIsLeftOut() throws IOException {
         PretrainedModel model = NarrowModels.model(config, 8, true);
         model.save(dir, Format.HF);
+        appendI64(dir.resolve(HuggingFaceFormat.WEIGHTS_FILE), "text_model.embeddings.position_ids", NarrowModels.CONTEXT);
         PretrainedModel loaded = PretrainedModel.load(dir);
         assertFalse(loaded.hasHead());
         assertNull(loaded.idf());
+        assertSameWeights(model.withoutHead().weights(), loaded.weights());
     }
 
     @Test
@@ -189,22 +192,40 @@ class CheckpointLayoutsTest {
         assertEquals(Activation.GELU, Presets.get("ViT-B-32").text().activation());
     }
 
+    /** Adds an int64 tensor [1, n] of 0..n-1 (Hugging Face's position_ids) at the end of a safetensors file. */
+    private static void appendI64(Path file, String name, int n) throws IOException {
+        append(file, name, "I64", n, b -> {
+            for (long i = 0; i < n; i++) {
+                b.putLong(i);
+            }
+        });
+    }
+
     /** Adds a float64 tensor [1, n] of {@code values} at the end of a safetensors file. */
     private static void appendF64(Path file, String name, double[] values) throws IOException {
+        append(file, name, "F64", values.length, b -> {
+            for (double v : values) {
+                b.putDouble(v);
+            }
+        });
+    }
+
+    /** Adds an 8-byte-element tensor [1, n] of {@code dtype} whose bytes {@code data} puts, at the end of the file. */
+    private static void append(Path file, String name, String dtype, int n, java.util.function.Consumer<ByteBuffer> data)
+            throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        int n = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
-        ObjectNode header = (ObjectNode) new ObjectMapper().readTree(new String(bytes, 8, n, StandardCharsets.UTF_8));
-        int dataLength = bytes.length - 8 - n;
+        int headerLength = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        ObjectNode header = (ObjectNode) new ObjectMapper().readTree(
+                new String(bytes, 8, headerLength, StandardCharsets.UTF_8));
+        int dataLength = bytes.length - 8 - headerLength;
         ObjectNode entry = header.putObject(name);
-        entry.put("dtype", "F64");
-        entry.putArray("shape").add(1).add(values.length);
-        entry.putArray("data_offsets").add(dataLength).add(dataLength + 8 * values.length);
+        entry.put("dtype", dtype);
+        entry.putArray("shape").add(1).add(n);
+        entry.putArray("data_offsets").add(dataLength).add(dataLength + 8 * n);
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(8 + json.length + dataLength + 8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        out.putLong(json.length).put(json).put(bytes, 8 + n, dataLength);
-        for (double v : values) {
-            out.putDouble(v);
-        }
+        ByteBuffer out = ByteBuffer.allocate(8 + json.length + dataLength + 8 * n).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(json.length).put(json).put(bytes, 8 + headerLength, dataLength);
+        data.accept(out);
         Files.write(file, out.array());
     }
 
