@@ -37,7 +37,7 @@ final class OpenClipFormat {
     static final String NUM_SAMPLES = "text_decoder.num_samples";
     /** Non-weight entries some state dicts carry (OpenAI's JIT leftovers, an older persistent mask). */
     private static final Set<String> IGNORABLE = Set.of("attn_mask", "text.attn_mask", "input_resolution",
-            "context_length", "vocab_size", "cap_fq", "num_samples", CAP_FQ, NUM_SAMPLES);
+            "context_length", "vocab_size");
     private static final Map<String, String> HEAD_NAMES = Map.of(
             "superclip_head.norm.", "text_decoder.ln_mlp.",
             "superclip_head.fc.", "text_decoder.text_projection.");
@@ -112,15 +112,10 @@ final class OpenClipFormat {
                 tensors.add(new Tensor(fileName(p.name(), ""), TensorType.F32, p.shape(), values));
             }
         }
-        if (model.idf() != null) {
-            int vocab = model.idf().frequencies().length;
-            float[] frequencies = new float[vocab];
-            for (int i = 0; i < vocab; i++) {
-                frequencies[i] = (float) model.idf().frequencies()[i];
-            }
-            tensors.add(new Tensor(CAP_FQ, TensorType.F32, new long[] {1, vocab}, frequencies));
-            tensors.add(new Tensor(NUM_SAMPLES, TensorType.F32, new long[] {1, 1},
-                    new float[] {(float) model.idf().samples()}));
+        if (model.idf() != null) { // float64, as SuperCLIP keeps them
+            double[] frequencies = model.idf().frequencies();
+            tensors.add(Tensor.ofDoubles(CAP_FQ, new long[] {1, frequencies.length}, frequencies));
+            tensors.add(Tensor.ofDoubles(NUM_SAMPLES, new long[] {1, 1}, new double[] {model.idf().samples()}));
         }
         SafeTensors.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
         ObjectNode root = PretrainedModel.JSON.createObjectNode();

@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,8 +52,20 @@ public final class SafeTensors {
         }
     }
 
-    /** A tensor to write: float32 values stored as {@code type} (one of the floating-point types). */
-    public record Tensor(String name, TensorType type, long[] shape, float[] values) {
+    /**
+     * A tensor to write: {@code length} values, element i being {@code element.applyAsDouble(i)}, stored as
+     * {@code type} (one of the floating-point types).
+     */
+    public record Tensor(String name, TensorType type, long[] shape, int length, IntToDoubleFunction element) {
+        /** float32 values stored as {@code type}. */
+        public Tensor(String name, TensorType type, long[] shape, float[] values) {
+            this(name, type, shape, values.length, i -> values[i]);
+        }
+
+        /** float64 values stored exactly, as F64 (e.g. SuperCLIP's IDF buffers). */
+        public static Tensor ofDoubles(String name, long[] shape, double[] values) {
+            return new Tensor(name, TensorType.F64, shape, values.length, i -> values[i]);
+        }
     }
 
     private final Path file;
@@ -288,8 +301,8 @@ public final class SafeTensors {
                 throw new InteropException(file + ": tensor '" + t.name() + "' cannot be written as " + t.type());
             }
             long elements = Arrays.stream(t.shape()).reduce(1, Math::multiplyExact);
-            if (elements != t.values().length) {
-                throw new InteropException(file + ": tensor '" + t.name() + "' has " + t.values().length
+            if (elements != t.length()) {
+                throw new InteropException(file + ": tensor '" + t.name() + "' has " + t.length()
                         + " values for shape " + Arrays.toString(t.shape()));
             }
             if (header.has(t.name())) {
@@ -313,10 +326,9 @@ public final class SafeTensors {
                 out.write(length.array());
                 out.write(headerBytes);
                 for (Tensor t : tensors) {
-                    ByteBuffer bytes = ByteBuffer.allocate(t.values().length * t.type().bytes())
-                            .order(ByteOrder.LITTLE_ENDIAN);
-                    for (int i = 0; i < t.values().length; i++) {
-                        t.type().write(bytes, i, t.values()[i]);
+                    ByteBuffer bytes = ByteBuffer.allocate(t.length() * t.type().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int i = 0; i < t.length(); i++) {
+                        t.type().write(bytes, i, t.element().applyAsDouble(i));
                     }
                     out.write(bytes.array());
                 }

@@ -38,13 +38,16 @@ public enum TensorType {
         };
     }
 
-    /** Writes {@code value} as element {@code i} of little-endian {@code data}, rounding to nearest even. */
-    void write(ByteBuffer data, int i, float value) {
+    /**
+     * Writes {@code value} as element {@code i} of little-endian {@code data}: exactly as F64, else rounded to
+     * float32 and then (F16, BF16) to nearest even.
+     */
+    void write(ByteBuffer data, int i, double value) {
         switch (this) {
-            case F32 -> data.putFloat(i * 4, value);
+            case F32 -> data.putFloat(i * 4, (float) value);
             case F64 -> data.putDouble(i * 8, value);
-            case F16 -> data.putShort(i * 2, floatToHalf(value));
-            case BF16 -> data.putShort(i * 2, floatToBfloat16(value));
+            case F16 -> data.putShort(i * 2, floatToHalf((float) value));
+            case BF16 -> data.putShort(i * 2, floatToBfloat16((float) value));
             default -> throw new IllegalStateException(this + " is not a floating-point type");
         }
     }

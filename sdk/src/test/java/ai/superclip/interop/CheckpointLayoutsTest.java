@@ -95,9 +95,9 @@ class CheckpointLayoutsTest {
         double[] frequencies = new double[NarrowModels.VOCAB];
         frequencies[5] = 0.1 + 1e-12; // needs float64 to survive
         tensors.add(new Tensor("text_decoder.num_samples", TensorType.F32, new long[] {1, 1}, new float[] {42}));
+        tensors.add(Tensor.ofDoubles("text_decoder.cap_fq", new long[] {1, NarrowModels.VOCAB}, frequencies));
         Path file = dir.resolve("superclip.safetensors");
         SafeTensors.write(file, tensors, Map.of());
-        appendF64(file, "text_decoder.cap_fq", frequencies); // SuperCLIP keeps the buffer in float64
 
         PretrainedModel loaded = PretrainedModel.load(file);
         assertEquals(wide, loaded.config(), "architecture from the shapes");
@@ -111,14 +111,17 @@ class CheckpointLayoutsTest {
     @Test
     void openClipConfigGivesHeadsActivationAndPreprocessing() throws IOException {
         Path d = dir.resolve("oc");
+        double[] frequencies = new double[NarrowModels.VOCAB];
+        frequencies[7] = 1 / 3.0;
         PretrainedModel model = new PretrainedModel(config, NarrowModels.weights(config, 4, true),
-                new IdfState(new double[NarrowModels.VOCAB], 3), new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.5, 1});
+                new IdfState(frequencies, 3), new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.5, 1});
         model.save(d, Format.OPEN_CLIP);
         PretrainedModel loaded = PretrainedModel.load(d.resolve(OpenClipFormat.WEIGHTS_FILE));
         assertEquals(config, loaded.config());
         assertArrayEquals(new double[] {0.25, 0.5, 1}, loaded.imageStd());
         assertTrue(loaded.hasHead());
         assertEquals(3, loaded.idf().samples());
+        assertArrayEquals(frequencies, loaded.idf().frequencies(), "IDF kept in float64");
         assertSameWeights(model.weights(), loaded.weights());
         String json = Files.readString(d.resolve(OpenClipFormat.CONFIG_FILE));
         assertTrue(json.contains("\"quick_gelu\" : true") && json.contains("\"head_width\" : 16"), json);
@@ -194,38 +197,21 @@ class CheckpointLayoutsTest {
 
     /** Adds an int64 tensor [1, n] of 0..n-1 (Hugging Face's position_ids) at the end of a safetensors file. */
     private static void appendI64(Path file, String name, int n) throws IOException {
-        append(file, name, "I64", n, b -> {
-            for (long i = 0; i < n; i++) {
-                b.putLong(i);
-            }
-        });
-    }
-
-    /** Adds a float64 tensor [1, n] of {@code values} at the end of a safetensors file. */
-    private static void appendF64(Path file, String name, double[] values) throws IOException {
-        append(file, name, "F64", values.length, b -> {
-            for (double v : values) {
-                b.putDouble(v);
-            }
-        });
-    }
-
-    /** Adds an 8-byte-element tensor [1, n] of {@code dtype} whose bytes {@code data} puts, at the end of the file. */
-    private static void append(Path file, String name, String dtype, int n, java.util.function.Consumer<ByteBuffer> data)
-            throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         int headerLength = (int) ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         ObjectNode header = (ObjectNode) new ObjectMapper().readTree(
                 new String(bytes, 8, headerLength, StandardCharsets.UTF_8));
         int dataLength = bytes.length - 8 - headerLength;
         ObjectNode entry = header.putObject(name);
-        entry.put("dtype", dtype);
+        entry.put("dtype", "I64");
         entry.putArray("shape").add(1).add(n);
         entry.putArray("data_offsets").add(dataLength).add(dataLength + 8 * n);
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
         ByteBuffer out = ByteBuffer.allocate(8 + json.length + dataLength + 8 * n).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(json.length).put(json).put(bytes, 8 + headerLength, dataLength);
-        data.accept(out);
+        for (long i = 0; i < n; i++) {
+            out.putLong(i);
+        }
         Files.write(file, out.array());
     }
 
