@@ -156,8 +156,8 @@ final class HuggingFaceFormat {
 
     /** The model of a {@code CLIPModel} config.json, with transformers' defaults for absent keys. */
     static ModelConfig config(JsonNode root, Path file) {
-        JsonNode v = root.path("vision_config");
-        JsonNode t = root.path("text_config");
+        JsonNode v = tower(root, "vision_config");
+        JsonNode t = tower(root, "text_config");
         int vocab = integer(t, "vocab_size", TextConfig.CLIP_VOCAB_SIZE, file);
         int eos = integer(t, "eos_token_id", 2, file);
         if (eos != 2 && eos != vocab - 1) { // 2: transformers' legacy configs, which pool at the largest id
@@ -185,6 +185,12 @@ final class HuggingFaceFormat {
         } catch (IllegalArgumentException e) {
             throw new InteropException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code key}'s object, or the {@code key + "_dict"} of configs written by older transformers. */
+    private static JsonNode tower(JsonNode root, String key) {
+        JsonNode tower = root.path(key);
+        return tower.isObject() ? tower : root.path(key + "_dict");
     }
 
     private static Activation activation(JsonNode tower, Path file) {
