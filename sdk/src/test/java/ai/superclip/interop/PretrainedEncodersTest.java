@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Hugging Face CLIPModel file, written as F32, F16 and BF16 with GELU and with QuickGELU, served through the SDK's
- * exported encoders gives the embeddings of an independent float64 forward written from transformers'
- * definitions ({@link HfClipReference}), within 1e-5.
+ * A narrow random model written as Hugging Face CLIPModel and as open_clip files, in F32, F16 and BF16, with GELU
+ * and with QuickGELU, served through the SDK's exported encoders gives the embeddings of an independent float64
+ * forward written from transformers' definitions ({@link HfClipReference}) over the Hugging Face file, within 1e-5.
  */
 class PretrainedEncodersTest {
     private static final int BATCH = 3;
@@ -38,27 +38,36 @@ class PretrainedEncodersTest {
             for (TensorType type : List.of(TensorType.F32, TensorType.F16, TensorType.BF16)) {
                 Path hf = dir.resolve(activation + "-" + type);
                 ModelConfig config = NarrowModels.config(activation);
-                NarrowModels.model(config, 7, false).save(hf, Format.HF);
-                if (type != TensorType.F32) {
+                PretrainedModel model = NarrowModels.model(config, 7, false);
+                model.save(hf, Format.HF);
+                Path openClip = dir.resolve(activation + "-" + type + "-open_clip");
+                model.save(openClip, Format.OPEN_CLIP);
+                if (type != TensorType.F32) { // rounding is per element, so both files hold the same values
                     rewriteAs(hf.resolve(HuggingFaceFormat.WEIGHTS_FILE), type);
+                    rewriteAs(openClip.resolve(OpenClipFormat.WEIGHTS_FILE), type);
                 }
-                Path encoders = dir.resolve(activation + "-" + type + "-onnx");
-                PretrainedModel.load(hf).exportEncoders(encoders, Model.CLIP_TOKENIZER);
-
                 float[] pixels = NarrowModels.pixels(BATCH, 16, 3);
                 long[][] ids = NarrowModels.ids(BATCH, 4);
                 HfClipReference reference = new HfClipReference(hf);
-                double image = worst(run(encoders.resolve(InferenceExport.IMAGE_ENCODER), "pixels",
-                        OnnxTensor.createTensor(env(), FloatBuffer.wrap(pixels), new long[] {BATCH, 3, 16, 16})),
-                        reference.images(pixels, BATCH));
-                double text = worst(run(encoders.resolve(InferenceExport.TEXT_ENCODER), "input_ids",
-                        OnnxTensor.createTensor(env(), ids)), reference.texts(ids));
-                try (Model model = Model.load(encoders)) { // the SDK's own loader on the same files
-                    float[][] loaded = model.imageEncoder().encode(FloatBuffer.wrap(pixels), BATCH);
-                    image = Math.max(image, worst(loaded, reference.images(pixels, BATCH)));
+                double[][] expectedImages = reference.images(pixels, BATCH);
+                double[][] expectedTexts = reference.texts(ids);
+                for (Path checkpoint : List.of(hf, openClip)) {
+                    Path encoders = dir.resolve(checkpoint.getFileName() + "-onnx");
+                    PretrainedModel.load(checkpoint).exportEncoders(encoders, Model.CLIP_TOKENIZER);
+                    double image = worst(run(encoders.resolve(InferenceExport.IMAGE_ENCODER), "pixels",
+                            OnnxTensor.createTensor(env(), FloatBuffer.wrap(pixels), new long[] {BATCH, 3, 16, 16})),
+                            expectedImages);
+                    double text = worst(run(encoders.resolve(InferenceExport.TEXT_ENCODER), "input_ids",
+                            OnnxTensor.createTensor(env(), ids)), expectedTexts);
+                    try (Model loaded = Model.load(encoders)) { // the SDK's own loader on the same files
+                        image = Math.max(image, worst(loaded.imageEncoder().encode(FloatBuffer.wrap(pixels), BATCH),
+                                expectedImages));
+                    }
+                    String layout = checkpoint == hf ? "hf" : "open_clip";
+                    report.add(String.format("%s %s %s: worst |diff| image %.2e, text %.2e", layout, activation, type,
+                            image, text));
+                    assertTrue(image < 1e-5 && text < 1e-5, report.get(report.size() - 1));
                 }
-                report.add(String.format("%s %s: worst |diff| image %.2e, text %.2e", activation, type, image, text));
-                assertTrue(image < 1e-5 && text < 1e-5, report.get(report.size() - 1));
             }
         }
         report.forEach(System.out::println);
