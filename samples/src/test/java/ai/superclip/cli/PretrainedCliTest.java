@@ -41,6 +41,7 @@ class PretrainedCliTest {
                 "--out", openClip.toString());
         assertEquals(0, converted.code(), converted.err());
         assertTrue(Files.isRegularFile(openClip.resolve("open_clip_config.json")));
+        assertTrue(Files.readString(hf.resolve("tokenizer.json")).contains("<|endoftext|>"), "CLIP's tokenizer beside HF weights");
 
         Path back = dir.resolve("hf-again");
         SuperClipCliTest.Run exported = SuperClipCliTest.run("export", "--pretrained", openClip.toString(), "--format",

@@ -3,6 +3,7 @@ package ai.superclip.interop;
 import static ai.superclip.interop.OpenClipFormat.channels;
 import static ai.superclip.interop.OpenClipFormat.integer;
 
+import ai.superclip.artifacts.AtomicFiles;
 import ai.superclip.graph.Parameter;
 import ai.superclip.interop.SafeTensors.Tensor;
 import ai.superclip.model.InferenceExport;
@@ -11,8 +12,10 @@ import ai.superclip.model.Presets;
 import ai.superclip.model.TextConfig;
 import ai.superclip.model.VisionConfig;
 import ai.superclip.nn.Activation;
+import ai.superclip.tokenization.ClipTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,12 +33,15 @@ import java.util.Set;
  * {@code text_projection.weight} are the transposes of {@code visual.proj} and {@code text_projection}; and
  * {@code pre_layrnorm} (sic), {@code post_layernorm}, {@code final_layer_norm}, {@code layer_norm1/2},
  * {@code mlp.fc1/fc2} are {@code ln_pre}, {@code ln_post}, {@code ln_final}, {@code ln_1/2}, {@code mlp.c_fc/c_proj}.
- * The SuperCLIP head has no place in this layout and is left out.
+ * The SuperCLIP head has no place in this layout and is left out. Models with CLIP's vocabulary also get the
+ * tokenizer as {@value #TOKENIZER_FILE}.
  */
 final class HuggingFaceFormat {
     static final String WEIGHTS_FILE = "model.safetensors";
     static final String CONFIG_FILE = "config.json";
     static final String PREPROCESSOR_FILE = "preprocessor_config.json";
+    /** Written for models with CLIP's vocabulary: the SDK's CLIP BPE tokenizer in Hugging Face's format. */
+    static final String TOKENIZER_FILE = "tokenizer.json";
     static final String VISION_PREFIX = "vision_model.";
     /** LayerNorm epsilon of the SDK's graphs. */
     private static final double LAYER_NORM_EPS = 1e-5;
@@ -152,6 +158,14 @@ final class HuggingFaceFormat {
         SafeTensors.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
         PretrainedModel.writeJson(dir.resolve(CONFIG_FILE), configJson(model.config()));
         PretrainedModel.writeJson(dir.resolve(PREPROCESSOR_FILE), preprocessorJson(model));
+        if (model.config().text().vocabSize() == TextConfig.CLIP_VOCAB_SIZE) {
+            byte[] tokenizer = ClipTokenizer.clipTokenizerJson();
+            try {
+                AtomicFiles.write(dir.resolve(TOKENIZER_FILE), out -> out.write(tokenizer));
+            } catch (IOException e) {
+                throw new InteropException("cannot write " + dir.resolve(TOKENIZER_FILE) + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The model of a {@code CLIPModel} config.json, with transformers' defaults for absent keys. */
