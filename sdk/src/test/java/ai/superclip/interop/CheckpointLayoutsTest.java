@@ -184,6 +184,32 @@ class CheckpointLayoutsTest {
     }
 
     @Test
+    void publishedConfigsReadAsTheMatchingPresets() throws IOException {
+        // the architecture keys of openai/clip-vit-base-patch32's config.json (legacy eos_token_id 2: argmax pooling)
+        String hf = """
+                {"projection_dim": 512, "logit_scale_init_value": 2.6592,
+                 "text_config": {"hidden_size": 512, "intermediate_size": 2048, "num_attention_heads": 8,
+                   "num_hidden_layers": 12, "max_position_embeddings": 77, "vocab_size": 49408,
+                   "hidden_act": "quick_gelu", "layer_norm_eps": 1e-05, "bos_token_id": 0, "eos_token_id": 2},
+                 "vision_config": {"hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,
+                   "num_hidden_layers": 12, "image_size": 224, "patch_size": 32, "hidden_act": "quick_gelu",
+                   "layer_norm_eps": 1e-05}}""";
+        Path file = dir.resolve("config.json");
+        assertEquals(Presets.get("ViT-B-32-quickgelu"),
+                HuggingFaceFormat.config(PretrainedModel.JSON.readTree(hf), file));
+        // open_clip's model_configs/ViT-L-14.json and ViT-B-32-quickgelu.json
+        String large = """
+                {"embed_dim": 768, "vision_cfg": {"image_size": 224, "layers": 24, "width": 1024, "patch_size": 14},
+                 "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 768, "heads": 12, "layers": 12}}""";
+        assertEquals(Presets.get("ViT-L-14"), OpenClipFormat.config(PretrainedModel.JSON.readTree(large), file));
+        String quick = """
+                {"embed_dim": 512, "quick_gelu": true,
+                 "vision_cfg": {"image_size": 224, "layers": 12, "width": 768, "patch_size": 32},
+                 "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 512, "heads": 8, "layers": 12}}""";
+        assertEquals(Presets.get("ViT-B-32-quickgelu"), OpenClipFormat.config(PretrainedModel.JSON.readTree(quick), file));
+    }
+
+    @Test
     void openClipPresetsHaveOpenClipsParameterCounts() {
         // open_clip's model profile: ViT-L-14 427.62 M, ViT-B-32 151.28 M
         assertEquals(427.62, ModelCost.of(Presets.get("ViT-L-14").withLoss(ModelConfig.Loss.CLIP)).totalParameters() / 1e6,
