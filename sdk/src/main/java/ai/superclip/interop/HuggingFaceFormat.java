@@ -110,7 +110,7 @@ final class HuggingFaceFormat {
         JsonNode preprocessor = Files.isRegularFile(preprocessorFile) ? PretrainedModel.readJson(preprocessorFile) : null;
         TensorReader reader = new TensorReader(file, IGNORABLE);
         Map<String, float[]> weights = new LinkedHashMap<>();
-        for (Parameter p : PretrainedModel.withoutHead(PretrainedModel.parameters(config)).toList()) {
+        for (Parameter p : PretrainedModel.clipParameters(config)) {
             String hf = hfName(p.name());
             long[] shape = p.shape();
             if (hf.contains("%s")) { // packed [3d, d] or [3d] from three [d, d] or [d]
@@ -135,7 +135,7 @@ final class HuggingFaceFormat {
 
     static void write(PretrainedModel model, Path dir) {
         List<Tensor> tensors = new ArrayList<>();
-        for (Parameter p : PretrainedModel.withoutHead(PretrainedModel.parameters(model.config())).toList()) {
+        for (Parameter p : PretrainedModel.clipParameters(model.config())) {
             String hf = hfName(p.name());
             float[] values = model.weights().get(p.name());
             long[] shape = p.shape();

@@ -14,7 +14,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A CLIP model in the SDK's terms, read from or written to another project's files: its architecture, its
@@ -175,7 +174,8 @@ public record PretrainedModel(ModelConfig config, Map<String, float[]> weights, 
         }
     }
 
-    static Stream<Parameter> withoutHead(List<Parameter> parameters) {
-        return parameters.stream().filter(p -> !isHead(p));
+    /** The parameters of {@code config} without the head: plain CLIP's. */
+    static List<Parameter> clipParameters(ModelConfig config) {
+        return parameters(config).stream().filter(p -> !isHead(p)).toList();
     }
 }
