@@ -25,12 +25,15 @@ public final class ImageEncoder implements AutoCloseable {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final int imageSize;
+    private final ImagePreprocessor preprocessor;
     private final int maxBatch;
 
-    ImageEncoder(OrtEnvironment env, OrtSession session, int imageSize, int maxBatch) {
+    /** @param preprocessor crops, resizes and normalises images as the model was trained (its size is the model's) */
+    ImageEncoder(OrtEnvironment env, OrtSession session, ImagePreprocessor preprocessor, int maxBatch) {
         this.env = env;
         this.session = session;
-        this.imageSize = imageSize;
+        this.imageSize = preprocessor.size();
+        this.preprocessor = preprocessor;
         this.maxBatch = maxBatch;
     }
 
@@ -65,7 +68,6 @@ public final class ImageEncoder implements AutoCloseable {
 
     /** Embeds decoded images: centre-cropped, resized and normalised like the model's training images. */
     public float[][] encode(List<BufferedImage> images) throws OrtException {
-        ImagePreprocessor preprocessor = new ImagePreprocessor(imageSize);
         int perImage = 3 * imageSize * imageSize;
         FloatBuffer pixels = ByteBuffer.allocateDirect(images.size() * perImage * Float.BYTES)
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();

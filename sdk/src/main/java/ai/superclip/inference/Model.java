@@ -3,6 +3,7 @@ package ai.superclip.inference;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.superclip.data.ImagePreprocessor;
 import ai.superclip.model.InferenceExport;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.tokenization.ClipTokenizer;
@@ -66,7 +67,11 @@ public final class Model implements AutoCloseable {
                 int context = Integer.parseInt(required(textMeta, InferenceExport.CONTEXT_LENGTH_KEY, textFile));
                 ClipTokenizer tokenizer =
                         tokenizer(dir, required(textMeta, InferenceExport.TOKENIZER_KEY, textFile), context);
-                return new Model(new ImageEncoder(env, imageSession, imageSize, maxBatch),
+                ImagePreprocessor preprocessor = new ImagePreprocessor(imageSize,
+                        channels(meta, InferenceExport.IMAGE_MEAN_KEY, ImagePreprocessor.CLIP_MEAN, imageFile),
+                        channels(meta, InferenceExport.IMAGE_STD_KEY, ImagePreprocessor.CLIP_STD, imageFile),
+                        ImagePreprocessor.DEFAULT_MIN_CROP_SCALE);
+                return new Model(new ImageEncoder(env, imageSession, preprocessor, maxBatch),
                         new TextEncoder(env, textSession, tokenizer, maxBatch), meta);
             } catch (OrtException | RuntimeException e) {
                 closeQuietly(textSession, e);
@@ -101,6 +106,23 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("unknown tokenizer identity '" + identity + "' in " + dir);
         }
         return ClipTokenizer.load(file, new SpecialTokens(special[0].substring(7), special[1], special[2]), context);
+    }
+
+    /** The three RGB values under {@code key} (a JSON array), or {@code fallback} for encoders exported without them. */
+    private static float[] channels(Map<String, String> meta, String key, float[] fallback, Path file) {
+        String v = meta.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        String[] parts = v.replaceAll("[\\[\\]\\s]", "").split(",");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException(file + ": metadata '" + key + "' is not three numbers: " + v);
+        }
+        float[] values = new float[3];
+        for (int i = 0; i < 3; i++) {
+            values[i] = Float.parseFloat(parts[i]);
+        }
+        return values;
     }
 
     private static String required(Map<String, String> meta, String key, Path file) {

@@ -1,12 +1,17 @@
 package ai.superclip.train;
 
+import ai.superclip.interop.PretrainedModel;
+import ai.superclip.interop.PretrainedModel.IdfState;
+import ai.superclip.model.InferenceExport;
 import ai.superclip.model.Presets;
 import ai.superclip.model.ModelConfig;
+import ai.superclip.tokenization.IdfStatistics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Reads what a run directory records: the model a checkpoint was trained with, and which checkpoint to use. */
 public final class RunFiles {
@@ -38,6 +43,17 @@ public final class RunFiles {
         } catch (IOException | IllegalArgumentException e) {
             throw new CheckpointException("cannot read the model of " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The model of a checkpoint directory as a {@link PretrainedModel}, for export in open_clip or Hugging Face
+     * layout: its architecture, every parameter, and its IDF statistics when they are the online (SuperCLIP) kind.
+     */
+    public static PretrainedModel pretrained(Path checkpoint) {
+        Map<String, float[]> weights = InferenceExport.checkpointWeights(checkpoint.resolve(Trainer.ORT_CHECKPOINT));
+        IdfStatistics idf = IdfStatistics.load(checkpoint.resolve(Trainer.IDF_FILE));
+        IdfState state = idf.mode() == IdfStatistics.Mode.ONLINE ? new IdfState(idf.frequencies(), idf.samples()) : null;
+        return new PretrainedModel(model(checkpoint), weights, state, InferenceExport.IMAGE_MEAN, InferenceExport.IMAGE_STD);
     }
 
     /** Whether a directory looks like a run (has checkpoints). */

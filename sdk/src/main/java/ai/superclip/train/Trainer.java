@@ -11,6 +11,7 @@ import ai.superclip.data.ImagePreprocessor;
 import ai.superclip.data.ImageTextDataset;
 import ai.superclip.data.Position;
 import ai.superclip.inference.Model;
+import ai.superclip.interop.PretrainedModel;
 import ai.superclip.model.InferenceExport;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
@@ -29,6 +30,7 @@ import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -62,7 +64,8 @@ public final class Trainer implements AutoCloseable {
     public static final String CHECKPOINTS = "checkpoints";
     public static final String METRICS = "metrics.jsonl";
     static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
-    static final String IDF_FILE = "idf.bin";
+    /** The IDF statistics file in each checkpoint directory. */
+    public static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
     /**
      * Fewest samples a micro-batch shrunk by skipped bad samples may train on: with one sample the contrastive loss
@@ -160,13 +163,33 @@ public final class Trainer implements AutoCloseable {
     /** Trains from freshly initialised weights (seeded) for the configured number of steps. */
     public TrainingResult train() throws OrtException {
         Path artifacts = config.output().resolve(ARTIFACTS);
-        SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
+        PretrainedModel pretrained = config.pretrained() == null ? null : loadPretrained();
+        SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(),
+                pretrained == null ? Map.of() : pretrained.weights(), config.seed());
         IdfStatistics idf = switch (config.idf()) {
-            case ONLINE -> IdfStatistics.online(tokenizer.vocabularySize());
+            case ONLINE -> pretrained != null && pretrained.idf() != null
+                    ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
+                    : IdfStatistics.online(tokenizer.vocabularySize());
             case DISABLED -> IdfStatistics.disabled(tokenizer.vocabularySize());
             case OFFLINE -> IdfStatistics.offline(captions(), tokenizer, targets);
         };
         return run(artifacts.resolve(ORT_CHECKPOINT), idf, new State(0, 0, 0, 0));
+    }
+
+    /** The configured pretrained checkpoint, which must hold the model trained and use CLIP's image normalisation. */
+    private PretrainedModel loadPretrained() {
+        PretrainedModel p = PretrainedModel.load(config.pretrained());
+        ModelConfig c = p.config();
+        if (c.embedDim() != model.embedDim() || !c.vision().equals(model.vision()) || !c.text().equals(model.text())) {
+            throw new IllegalArgumentException(config.pretrained() + " holds " + c.toJson() + ", not the configured "
+                    + model.toJson() + " (TrainingConfig.Builder.pretrained takes the checkpoint's architecture)");
+        }
+        if (!Arrays.equals(p.imageMean(), InferenceExport.IMAGE_MEAN) || !Arrays.equals(p.imageStd(), InferenceExport.IMAGE_STD)) {
+            throw new IllegalArgumentException(config.pretrained() + " normalises images with mean "
+                    + Arrays.toString(p.imageMean()) + " and std " + Arrays.toString(p.imageStd())
+                    + "; fine-tuning supports CLIP's normalisation only");
+        }
+        return p;
     }
 
     /**

@@ -2,6 +2,7 @@ package ai.superclip.train;
 
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.artifacts.AdamW;
+import ai.superclip.interop.PretrainedModel;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
 import java.nio.file.Path;
@@ -34,10 +35,14 @@ import java.util.List;
  * @param output run directory: artifacts, checkpoints, metrics log, exported encoders
  * @param device "cpu" or "cuda[:id]"
  * @param logEvery optimizer steps between metric lines
+ * @param pretrained a pretrained checkpoint (open_clip, SuperCLIP or Hugging Face; file or directory) to start
+ *     from, or null for fresh weights; the model's architecture must be the checkpoint's
+ *     ({@link Builder#pretrained} sets it)
  */
 public record TrainingConfig(ModelConfig model, int batchSize, int accumulation, int steps, double learningRate,
         int warmupSteps, double learningRateFloor, long seed, int threads, int checkpointEvery, int keepCheckpoints,
-        int maxBadStepsInARow, IdfMode idf, List<String> frozenPrefixes, Path output, String device, int logEvery) {
+        int maxBadStepsInARow, IdfMode idf, List<String> frozenPrefixes, Path output, String device, int logEvery,
+        Path pretrained) {
 
     /** How the classification targets are weighted. */
     public enum IdfMode { ONLINE, OFFLINE, DISABLED }
@@ -92,6 +97,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         b.output = output;
         b.device = device;
         b.logEvery = logEvery;
+        b.pretrained = pretrained;
         return b;
     }
 
@@ -114,6 +120,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         private Path output = Path.of("runs", "train");
         private String device = "cpu";
         private int logEvery = 10;
+        private Path pretrained;
 
         private Builder(ModelConfig model) {
             this.model = model;
@@ -205,11 +212,22 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
             return this;
         }
 
+        /**
+         * Starts from the weights of pretrained checkpoint {@code checkpoint} and takes its architecture (the loss,
+         * λ and AdamW stay as set): a fresh SuperCLIP head when it has none, its IDF statistics when it has them.
+         */
+        public Builder pretrained(Path checkpoint) {
+            ModelConfig a = PretrainedModel.architecture(checkpoint);
+            model = new ModelConfig(a.embedDim(), a.vision(), a.text(), model.loss(), model.lambda(), model.adamW());
+            pretrained = checkpoint;
+            return this;
+        }
+
         public TrainingConfig build() {
             int warmup = warmupSteps != null ? warmupSteps : steps / 10;
             return new TrainingConfig(model, batchSize, accumulation, steps, learningRate, warmup, learningRateFloor,
                     seed, threads, checkpointEvery, keepCheckpoints, maxBadStepsInARow, idf, frozenPrefixes, output,
-                    device, logEvery);
+                    device, logEvery, pretrained);
         }
     }
 

@@ -69,11 +69,16 @@ public final class ClipTokenizer implements AutoCloseable {
 
     /** OpenAI's CLIP BPE tokenizer with the given context length. */
     public static ClipTokenizer clip(int contextLength) {
+        return create(CLIP_RESOURCE, clipTokenizerJson(), SpecialTokens.CLIP, contextLength);
+    }
+
+    /** The CLIP tokenizer's Hugging Face {@code tokenizer.json}, as shipped, e.g. to go beside exported weights. */
+    public static byte[] clipTokenizerJson() {
         try (InputStream in = ClipTokenizer.class.getResourceAsStream(CLIP_RESOURCE)) {
             if (in == null) {
                 throw new TokenizationException("missing class-path resource " + CLIP_RESOURCE);
             }
-            return create(CLIP_RESOURCE, in.readAllBytes(), SpecialTokens.CLIP, contextLength);
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new TokenizationException("cannot read class-path resource " + CLIP_RESOURCE, e);
         }

@@ -56,6 +56,18 @@ public final class IdfStatistics {
         return new IdfStatistics(Mode.ONLINE, new double[checkSize(vocabularySize)], 0);
     }
 
+    /**
+     * Running statistics that continue from {@code frequencies} ({@code cap_fq}) and {@code samples}
+     * ({@code num_samples}), e.g. a pretrained SuperCLIP checkpoint's.
+     */
+    public static IdfStatistics online(double[] frequencies, double samples) {
+        checkSize(frequencies.length);
+        if (!(samples >= 0) || java.util.Arrays.stream(frequencies).anyMatch(f -> !(f >= 0))) {
+            throw new IllegalArgumentException("IDF statistics must be finite and non-negative");
+        }
+        return new IdfStatistics(Mode.ONLINE, frequencies.clone(), samples);
+    }
+
     /** Uniform weights: targets become plain L1-normalised multi-hot rows. */
     public static IdfStatistics disabled(int vocabularySize) {
         return new IdfStatistics(Mode.DISABLED, new double[checkSize(vocabularySize)], 0);

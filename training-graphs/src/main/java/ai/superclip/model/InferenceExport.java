@@ -50,11 +50,16 @@ public final class InferenceExport {
 
     /** Exports the weights of a training checkpoint (trainable and frozen parameters alike). */
     public static void write(Path dir, ModelConfig config, Path checkpoint, String tokenizer) {
+        write(dir, config, checkpointWeights(checkpoint), tokenizer);
+    }
+
+    /** Every parameter of a training checkpoint, trainable and frozen alike, by name. */
+    public static Map<String, float[]> checkpointWeights(Path checkpoint) {
         OrtCheckpoint c = OrtCheckpoint.read(checkpoint);
         Map<String, float[]> weights = new HashMap<>();
         c.trainable().forEach(t -> weights.put(t.name(), t.values()));
         c.frozen().forEach(t -> weights.put(t.name(), t.values()));
-        write(dir, config, weights, tokenizer);
+        return weights;
     }
 
     /**
@@ -63,6 +68,15 @@ public final class InferenceExport {
      * @param tokenizer the tokenizer's identity, e.g. {@code clip-bpe-49408}, for whoever loads the encoders
      */
     public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer) {
+        write(dir, config, weights, tokenizer, IMAGE_MEAN, IMAGE_STD);
+    }
+
+    /**
+     * Exports {@code weights} of a model whose images are normalised with {@code imageMean} and {@code imageStd}
+     * (RGB, values in [0, 1]) instead of CLIP's: e.g. a pretrained open_clip model with its own preprocessing.
+     */
+    public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer,
+            double[] imageMean, double[] imageStd) {
         Graph g = Graph.forInference();
         Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
         Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN);
@@ -70,6 +84,8 @@ public final class InferenceExport {
         Value text = SuperClipModel.encodeText(ids, config);
         checkShapes(g.parameters(), weights);
         Map<String, String> metadata = metadata(config, tokenizer);
+        metadata.put(IMAGE_MEAN_KEY, jsonArray(imageMean));
+        metadata.put(IMAGE_STD_KEY, jsonArray(imageStd));
         ModelSpec imageSpec = new ModelSpec("image_encoder", List.of(pixels), Map.of(SuperClipModel.IMAGE_EMBEDS, image),
                 weights, metadata);
         ModelSpec textSpec = new ModelSpec("text_encoder", List.of(ids), Map.of(SuperClipModel.TEXT_EMBEDS, text),

@@ -1,5 +1,7 @@
 package ai.superclip.cli;
 
+import ai.superclip.inference.Model;
+import ai.superclip.interop.PretrainedModel;
 import ai.superclip.train.RunFiles;
 import ai.superclip.train.Trainer;
 import java.nio.file.Path;
@@ -7,9 +9,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code superclip export}: inference encoders from a checkpoint. */
+/** {@code superclip export}: inference encoders, or open_clip / Hugging Face weights, from a checkpoint. */
 @Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Write image_encoder.onnx and text_encoder.onnx (stock ONNX Runtime) from a training checkpoint.")
+        description = "Write image_encoder.onnx and text_encoder.onnx (stock ONNX Runtime) from a training checkpoint"
+                + " or a pretrained open_clip / Hugging Face / SuperCLIP checkpoint; or, with --format open_clip|hf,"
+                + " the weights and configs PyTorch loads.")
 final class ExportCommand implements Callable<Integer> {
     @Option(names = "--run", description = "Run directory (as given to train --out)")
     Path run = Path.of("runs", "train");
@@ -17,14 +21,34 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", description = "A checkpoint directory, or 'latest' in --run")
     String checkpoint = "latest";
 
-    @Option(names = "--out", description = "Where to write the encoders")
+    @Option(names = "--pretrained", description = "A pretrained checkpoint (safetensors file or directory) instead of a run")
+    Path pretrained;
+
+    @Option(names = "--format", description = "onnx (encoders), open_clip or hf")
+    String format = "onnx";
+
+    @Option(names = "--no-head", description = "With --format open_clip: leave out the SuperCLIP head and IDF buffers"
+            + " (plain open_clip loads the file strictly)")
+    boolean noHead;
+
+    @Option(names = "--out", description = "Where to write the encoders or weights")
     Path out = Path.of("runs", "train", "model");
 
     @Override
     public Integer call() {
-        Path dir = RunFiles.checkpoint(run, checkpoint);
-        Trainer.exportEncoders(RunFiles.model(dir), dir, out);
-        System.out.println("exported " + dir + " to " + out);
+        Path source = pretrained != null ? pretrained : RunFiles.checkpoint(run, checkpoint);
+        if (format.equals("onnx")) {
+            if (pretrained != null) {
+                PretrainedModel.load(pretrained).exportEncoders(out, Model.CLIP_TOKENIZER);
+            } else {
+                Trainer.exportEncoders(RunFiles.model(source), source, out);
+            }
+        } else {
+            PretrainedModel model = pretrained != null ? PretrainedModel.load(pretrained)
+                    : RunFiles.pretrained(source);
+            (noHead ? model.withoutHead() : model).save(out, PretrainedModel.Format.parse(format));
+        }
+        System.out.println("exported " + source + " to " + out + " (" + format + ")");
         return 0;
     }
 }

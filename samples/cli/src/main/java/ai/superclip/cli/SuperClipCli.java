@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "superclip", mixinStandardHelpOptions = true, versionProvider = SuperClipCli.Version.class,
         description = "Train and serve SuperCLIP (CLIP + token classification) models on the JVM with ONNX Runtime.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, ZeroShotCommand.class, RetrieveCommand.class, ExportCommand.class,
-            ArtifactsCommand.class, DataCommand.class, ExperimentsCommand.class, CommandLine.HelpCommand.class})
+            ConvertCommand.class, ArtifactsCommand.class, DataCommand.class, ExperimentsCommand.class, CommandLine.HelpCommand.class})
 public final class SuperClipCli {
 
     /** {@code --version}: this build's version and its ONNX Runtime's. */

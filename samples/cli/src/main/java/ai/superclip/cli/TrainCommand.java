@@ -7,11 +7,12 @@ import ai.superclip.eval.Benchmarks;
 import ai.superclip.eval.EvalOptions;
 import ai.superclip.eval.EvalReport;
 import ai.superclip.inference.Model;
+import ai.superclip.interop.PretrainedModel;
 import ai.superclip.data.Split;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
-import ai.superclip.model.SuperClipModel;
 import ai.superclip.train.ConsoleProgress;
+import ai.superclip.train.TowerLocks;
 import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
 import ai.superclip.train.TrainingListener;
@@ -158,8 +159,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--idf", description = "online, offline or off")
     String idf = "online";
 
+    @Option(names = "--pretrained", description = "Start from a pretrained open_clip, SuperCLIP or Hugging Face checkpoint"
+            + " (safetensors file or directory); its architecture replaces --model")
+    Path pretrained;
+
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT)")
     boolean lockImage;
+
+    @Option(names = "--lock-image-unlocked-groups", description = "With --lock-image: leave the last N groups trainable")
+    int lockImageUnlockedGroups = 0;
+
+    @Option(names = "--lock-text", description = "Freeze the text tower")
+    boolean lockText;
+
+    @Option(names = "--lock-text-unlocked-layers", description = "With --lock-text: leave the last N groups trainable")
+    int lockTextUnlockedLayers = 0;
 
     @Option(names = "--out", description = "Run directory")
     Path out;
@@ -169,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelConfig base = Presets.get(model);
+        ModelConfig base = pretrained != null ? PretrainedModel.architecture(pretrained) : Presets.get(model);
         ModelConfig.Loss lossKind = ModelConfig.Loss.valueOf(loss.toUpperCase(Locale.ROOT));
         ModelConfig config = new ModelConfig(base.embedDim(), base.vision(), base.text(), lossKind, lambda,
                 new AdamW(beta1, beta2, eps, weightDecay, gradClipNorm));
@@ -178,7 +192,10 @@ final class TrainCommand implements Callable<Integer> {
             int totalSteps = steps != null ? steps : (int) Math.max(1, Math.ceil(epochs * train.size() / perStep));
             List<String> frozen = new ArrayList<>();
             if (lockImage) {
-                frozen.add(SuperClipModel.VISION_PREFIX);
+                frozen.addAll(TowerLocks.image(config.vision(), lockImageUnlockedGroups));
+            }
+            if (lockText) {
+                frozen.addAll(TowerLocks.text(config.text(), lockTextUnlockedLayers));
             }
             TrainingConfig.Builder b = TrainingConfig.builder(model).model(config).batchSize(batchSize)
                     .accumulation(accumulation).steps(totalSteps).learningRate(lr).learningRateFloor(lrFloor).seed(seed)
@@ -192,6 +209,9 @@ final class TrainCommand implements Callable<Integer> {
                     });
             if (warmup != null) {
                 b.warmupSteps(warmup);
+            }
+            if (pretrained != null) {
+                b.pretrained(pretrained);
             }
             TrainingConfig tc = b.build();
             try (Trainer trainer = Trainer.create(tc, train)) {
