@@ -46,7 +46,6 @@ public final class TorchOracle implements AutoCloseable {
 
     private static final Object AUTOGRAD_LOCK = new Object();
     private static final double LN_EPS = 1e-5;
-    private static final double MAX_LOGIT_SCALE = 100;
 
     private final NDManager manager;
     private final DataType dtype;
@@ -97,7 +96,7 @@ public final class TorchOracle implements AutoCloseable {
             NDArray imageFeatures = pass.normalize(pooled.matMul(pass.param("visual.proj")));
             NDArray textFeatures = pass.normalize(pass.textEmbedding(tokenIds, cfg));
 
-            NDArray scale = pass.param("logit_scale").exp().minimum(pass.scalar(MAX_LOGIT_SCALE));
+            NDArray scale = pass.param("logit_scale").exp(); // unclamped: open_clip clamps the parameter after each step
             NDArray logits = imageFeatures.matMul(textFeatures.transpose()).mul(scale);
             NDArray clip = pass.hardCrossEntropy(logits).add(pass.hardCrossEntropy(logits.transpose()))
                     .div(pass.scalar(2));

@@ -32,7 +32,7 @@ public final class SuperClipModel {
     public static final String CLS_TARGETS = "cls_targets";
     public static final String CLIP_LOSS = "clip_loss";
     public static final String CLS_LOSS = "cls_loss";
-    /** Extra output: the contrastive temperature in use, min(exp(logit_scale), 100). */
+    /** Extra output: the contrastive temperature in use, exp(logit_scale) with logit_scale within its bounds. */
     public static final String SCALE = "scale";
     public static final String IMAGE_EMBEDS = "image_embeds";
     public static final String TEXT_EMBEDS = "text_embeds";
@@ -41,7 +41,7 @@ public final class SuperClipModel {
     /** Prefix of the classification head's parameters. */
     public static final String HEAD_PREFIX = "superclip_head.";
     public static final String LOGIT_SCALE = "logit_scale";
-    /** The ceiling of exp(logit_scale). */
+    /** The ceiling of exp(logit_scale): open_clip clamps logit_scale to [0, ln 100] after every optimizer step. */
     public static final double MAX_LOGIT_SCALE = 100;
 
     private SuperClipModel() {
@@ -131,17 +131,23 @@ public final class SuperClipModel {
         return perImage.add(perCaption).mul(0.5);
     }
 
-    /** The learnable temperature min(exp(logit_scale), 100), logit_scale initialised to log(1/0.07). */
+    /**
+     * The learnable temperature exp(logit_scale), logit_scale initialised to log(1/0.07) and kept within
+     * [0, ln 100] as open_clip's training loop keeps it (see {@link Graph#boundedParameter}).
+     */
     static Value logitScale(Graph g) {
-        Value logitScale = g.parameter(LOGIT_SCALE, Init.constant((float) Math.log(1 / 0.07)), false);
-        return Functions.clampMax(logitScale.exp(), MAX_LOGIT_SCALE);
+        Init init = Init.constant((float) Math.log(1 / 0.07));
+        return g.boundedParameter(LOGIT_SCALE, init, 0, Math.log(MAX_LOGIT_SCALE)).exp();
     }
 
-    /** The classification head: LayerNorm then Linear(width → vocabulary), weight std width^-0.5, [B, V]. */
+    /**
+     * The classification head (the reference's {@code MixClsHead} without MLP layers): LayerNorm then
+     * Linear(width → vocabulary), weight Normal(width^-0.5), bias zero, [B, V].
+     */
     static Value classificationLogits(Value patchMean, ModelConfig config) {
         Graph g = patchMean.graph();
-        double std = Math.pow(patchMean.dim(-1), -0.5);
-        return g.inScope("superclip_head", () ->
-                Layers.linear(Layers.layerNorm(patchMean, "norm"), "fc", config.text().vocabSize(), std));
+        Init weight = Init.normal(Math.pow(patchMean.dim(-1), -0.5));
+        return g.inScope("superclip_head", () -> Layers.linear(Layers.layerNorm(patchMean, "norm"), "fc",
+                config.text().vocabSize(), weight, Init.zeros()));
     }
 }

@@ -33,12 +33,6 @@ public final class Functions {
         return x.div(safe);
     }
 
-    /** Clamps from above: min(x, max) with torch.clamp's gradient. */
-    public static Value clampMax(Value x, double max) {
-        Graph g = x.graph();
-        return g.node(Op.CLIP).input(x).input(null).input(g.scalar(max, x.dtype())).build();
-    }
-
     /**
      * Cross-entropy with soft targets, averaged over the batch: -mean_i sum_c y_ic log_softmax(z_i)_c.
      *
