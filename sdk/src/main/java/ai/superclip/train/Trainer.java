@@ -40,10 +40,11 @@ import java.util.Map;
  *
  * <p>A run directory holds {@code artifacts/} (the four training artifacts), {@code checkpoints/step-N/}
  * (ONNX Runtime's checkpoint with optimizer state, the IDF statistics and {@code state.json} with the step
- * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step feeds the images,
- * the token ids and the IDF-weighted token targets (the online IDF statistics updated with the batch first),
- * runs forward and backward for each of the {@code accumulation} micro-batches, sets the scheduled learning
- * rate and steps AdamW. A step whose loss is not finite is skipped (its gradients dropped) and counted; too
+ * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step loads its
+ * {@code accumulation} micro-batches, updates the online IDF statistics once with all their captions (the
+ * reference's global batch), then for each micro-batch feeds the images, the token ids and the IDF-weighted token
+ * targets and runs forward and backward; then it sets the scheduled learning rate and steps AdamW. The step's
+ * micro-batches are held together until it ends (as open_clip's accumulation holds them). A step whose loss is not finite is skipped (its gradients dropped) and counted; too
  * many in a row stop the run with a message naming the step and the last good checkpoint. A non-finite
  * gradient behind a finite loss is not seen at the step; it is caught when the next checkpoint is written:
  * a checkpoint whose parameters are not all finite is refused (it would never be a good one to resume from).
@@ -216,7 +217,7 @@ public final class Trainer implements AutoCloseable {
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
                         artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), options);
                 BatchLoader loader = BatchLoader.builder(data, new ImagePreprocessor(imageSize))
-                        .batchSize(batch).workers(2).prefetch(4).seed(config.seed()).shuffle(true).augment(true)
+                        .batchSize(batch).workers(2).prefetch(Math.max(4, k)).seed(config.seed()).shuffle(true).augment(true)
                         .dropLast(true).epochs(Integer.MAX_VALUE).startAt(new Position(start.epoch(), start.index()))
                         .longBuffer(SuperClipModel.INPUT_IDS, context)
                         .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
@@ -245,12 +246,28 @@ public final class Trainer implements AutoCloseable {
                 double scale = Double.NaN;
                 int samples = 0;
                 boolean finite = true;
-                for (int micro = 0; micro < k; micro++) {
-                    decayValue.put(0, micro == k - 1 ? (float) (lr * decay) : 0f);
-                    try (Batch b = loader.next()) {
+                List<Batch> micros = new ArrayList<>(k);
+                try {
+                    for (int micro = 0; micro < k; micro++) {
+                        Batch b = loader.next();
+                        micros.add(b);
                         if (batchHook != null) {
                             batchHook.accept(step + 1, micro, b);
                         }
+                    }
+                    int[][][] captionIds = new int[k][][];
+                    int stepCaptions = 0;
+                    if (superclip) {
+                        for (int micro = 0; micro < k; micro++) {
+                            Batch b = micros.get(micro);
+                            captionIds[micro] = targets.sparse(rows(b.longBuffer(SuperClipModel.INPUT_IDS), b.size() * context));
+                            stepCaptions += b.size();
+                        }
+                        idf.update(concat(captionIds, stepCaptions));
+                    }
+                    for (int micro = 0; micro < k; micro++) {
+                        decayValue.put(0, micro == k - 1 ? (float) (lr * decay) : 0f);
+                        Batch b = micros.get(micro);
                         int n = b.size();
                         LongBuffer ids = rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context);
                         in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, rows(b.images(), n * 3 * imageSize * imageSize),
@@ -258,7 +275,7 @@ public final class Trainer implements AutoCloseable {
                         in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, ids, new long[] {n, context}));
                         if (superclip) {
                             clsTargets.clear();
-                            idf.observe(targets.sparse(ids), clsTargets);
+                            idf.normalisedTargets(captionIds[micro], stepCaptions, clsTargets);
                             in.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, rows(clsTargets, n * vocab),
                                     new long[] {n, vocab}));
                         }
@@ -276,6 +293,8 @@ public final class Trainer implements AutoCloseable {
                         samples += n;
                         position = b.nextPosition();
                     }
+                } finally {
+                    micros.forEach(Batch::close);
                 }
                 step++;
                 if (finite) {
@@ -444,6 +463,17 @@ public final class Trainer implements AutoCloseable {
         public void close() {
             tensors.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The rows of {@code parts}, {@code count} in all, in order. */
+    private static int[][] concat(int[][][] parts, int count) {
+        int[][] all = new int[count][];
+        int at = 0;
+        for (int[][] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
     /** A view of the first {@code count} elements of {@code buffer} (0 means all), independent of its position. */

@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <p><b>Gradient accumulation</b> ({@code accumulation} = k): each optimizer step sums the gradients of k
  * micro-batches of {@code batchSize}, each scaled by 1/k. For the classification term (a per-sample mean) k
- * micro-batches of m equal one batch of k·m exactly. For the contrastive term, negatives are local to each
+ * micro-batches of m equal one batch of k·m exactly, its IDF-weighted targets included (the statistics are updated
+ * once per step with all k·m captions before any micro-batch's loss). For the contrastive term, negatives are local to each
  * micro-batch (open_clip without its feature cache): the loss of k micro-batches of m is not the loss of one
  * batch of k·m, which would contrast every pair across micro-batches.
  *

@@ -1,5 +1,6 @@
 package ai.superclip.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +9,11 @@ import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.data.SyntheticScenes;
 import ai.superclip.model.SuperClipModel;
+import ai.superclip.tokenization.IdfStatistics;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,7 @@ class TrainerTest {
     @TempDir
     Path dir;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SyntheticScenes SCENES = SyntheticScenes.builder().seed(3).count(256).build();
 
     private static TrainingConfig.Builder tiny(Path out, int steps) {
@@ -63,14 +68,33 @@ class TrainerTest {
     @Test
     void headGradientsAccumulateLikeOneLargeBatch() throws Exception {
         // Only the classification head trains: its gradient comes from the classification term alone, for which
-        // two micro-batches of 8 must equal one batch of 16 (IDF off: online statistics update per micro-batch).
+        // two micro-batches of 8 must equal one batch of 16, online IDF targets included.
         List<String> frozen = List.of("visual.", "token_embedding.", "positional_embedding", "transformer.",
                 "ln_final.", "text_projection", "logit_scale");
-        Path a = run(tiny(dir.resolve("micro"), 3).batchSize(8).accumulation(2).frozenPrefixes(frozen)
-                .idf(TrainingConfig.IdfMode.DISABLED).build());
-        Path b = run(tiny(dir.resolve("whole"), 3).batchSize(16).accumulation(1).frozenPrefixes(frozen)
-                .idf(TrainingConfig.IdfMode.DISABLED).build());
+        Path a = run(tiny(dir.resolve("micro"), 3).batchSize(8).accumulation(2).frozenPrefixes(frozen).build());
+        Path b = run(tiny(dir.resolve("whole"), 3).batchSize(16).accumulation(1).frozenPrefixes(frozen).build());
         assertSameParameters(a, b, 1e-6, SuperClipModel.HEAD_PREFIX);
+        IdfStatistics micro = IdfStatistics.load(a.resolve(Trainer.IDF_FILE));
+        IdfStatistics whole = IdfStatistics.load(b.resolve(Trainer.IDF_FILE));
+        assertEquals(3, micro.samples(), "one IDF update per optimizer step");
+        assertEquals(whole.samples(), micro.samples());
+        assertArrayEquals(whole.frequencies(), micro.frequencies(), 1e-15);
+        List<Double> microLoss = classificationLosses(dir.resolve("micro"));
+        List<Double> wholeLoss = classificationLosses(dir.resolve("whole"));
+        double worst = 0;
+        for (int i = 0; i < 3; i++) {
+            worst = Math.max(worst, Math.abs(microLoss.get(i) - wholeLoss.get(i)));
+        }
+        System.out.printf("classification loss, 2 x 8 vs 16 over 3 steps: largest difference %.3e%n", worst);
+        assertTrue(worst < 1e-6, "cls_loss " + microLoss + " vs " + wholeLoss);
+    }
+
+    private static List<Double> classificationLosses(Path run) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+            losses.add(JSON.readTree(line).get("cls_loss").asDouble());
+        }
+        return losses;
     }
 
     @Test

@@ -28,8 +28,11 @@ import java.util.List;
  *   <li>{@link Mode#DISABLED}: every weight is 1 (plain L1-normalised multi-hot, for ablations).
  * </ul>
  *
- * <p>Statistics save and load bit-exactly. Methods are synchronised, so prefetch threads may share
- * one instance; {@link #observe} updates and weighs a batch atomically, in the reference's order.
+ * <p>One optimizer step updates the statistics once with all its captions, then weighs them: with k
+ * micro-batches of m captions, {@link #update} takes the k·m captions (B = k·m) and {@link #normalisedTargets}
+ * writes each micro-batch's rows with B = k·m, so k micro-batches of m get exactly the targets of one batch of
+ * k·m (the reference's global batch). Statistics save and load bit-exactly. Methods are synchronised, so threads
+ * may share one instance.
  */
 public final class IdfStatistics {
 
@@ -156,28 +159,24 @@ public final class IdfStatistics {
     }
 
     /**
-     * Writes the target rows {@code [B, vocabularySize]} for a batch at the buffer's position and
-     * advances it: {@code w_c / sum(w over the caption's ids)} at each id c of a caption, 0
-     * elsewhere. A caption whose weights sum to 0 (no ids, or only ids seen in every caption)
-     * gets an all-zero row.
+     * Writes the target rows {@code [rows, vocabularySize]} at the buffer's position and advances it:
+     * {@code w_c / sum(w over the caption's ids)} at each id c of a caption, 0 elsewhere, with the weights of
+     * a batch of {@code batchSize} captions (the step's, which {@code rows} are part of). A caption whose
+     * weights sum to 0 (no ids, or only ids seen in every caption) gets an all-zero row.
      */
-    public synchronized void normalisedTargets(int[][] batch, FloatBuffer out) {
-        int batchSize = batch.length;
-        double[] sums = new double[batchSize];
-        for (int r = 0; r < batchSize; r++) {
-            for (int id : batch[r]) {
+    public synchronized void normalisedTargets(int[][] rows, int batchSize, FloatBuffer out) {
+        if (batchSize < rows.length) {
+            throw new IllegalArgumentException(rows.length + " rows are more than the batch of " + batchSize);
+        }
+        double[] sums = new double[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            for (int id : rows[r]) {
                 TokenTargets.checkId(id, r, frequencies.length);
                 sums[r] += weight(id, batchSize);
             }
         }
-        TokenTargets.writeDense(batch, frequencies.length, out,
+        TokenTargets.writeDense(rows, frequencies.length, out,
                 (row, id) -> sums[row] > 0 ? weight(id, batchSize) / sums[row] : 0);
-    }
-
-    /** {@link #update} then {@link #normalisedTargets}, atomically: one training step's targets. */
-    public synchronized void observe(int[][] batch, FloatBuffer out) {
-        update(batch);
-        normalisedTargets(batch, out);
     }
 
     /** Writes the statistics to {@code file} (big-endian; doubles bit-exact). */

@@ -65,7 +65,8 @@ class IdfStatisticsTest {
         IdfStatistics idf = IdfStatistics.online(4);
         int[][] batch = {{0, 1}, {0, 2}, {0}};
         FloatBuffer out = FloatBuffer.allocate(3 * 4);
-        idf.observe(batch, out);
+        idf.update(batch);
+        idf.normalisedTargets(batch, batch.length, out);
         double third = 1.0 / 3;
         double w0 = Math.log((1 + third) / (1 + third)); // in every caption: weight 0
         double w1 = Math.log((1 + third) / (third + third));
@@ -78,11 +79,36 @@ class IdfStatisticsTest {
         assertArrayEquals(expected, out.array());
     }
 
+    /** k micro-batches of m weighed after one update with all k·m captions: exactly the rows of one batch of k·m. */
+    @Test
+    void microBatchesOfOneStepGetTheTargetsOfTheWholeBatch() {
+        Random random = new Random(5);
+        int k = 4;
+        int m = 6;
+        IdfStatistics whole = IdfStatistics.online(V);
+        IdfStatistics split = IdfStatistics.online(V);
+        for (int step = 0; step < 5; step++) {
+            int[][] batch = randomBatch(random, k * m);
+            FloatBuffer expected = FloatBuffer.allocate(k * m * V);
+            whole.update(batch);
+            whole.normalisedTargets(batch, batch.length, expected);
+            FloatBuffer actual = FloatBuffer.allocate(k * m * V);
+            split.update(batch);
+            for (int j = 0; j < k; j++) {
+                split.normalisedTargets(Arrays.copyOfRange(batch, j * m, (j + 1) * m), k * m, actual);
+            }
+            assertArrayEquals(expected.array(), actual.array(), "step " + step);
+        }
+        assertEquals(5, split.samples(), "one update per optimizer step");
+    }
+
     @Test
     void disabledIdfGivesPlainL1NormalisedMultiHot() {
         IdfStatistics idf = IdfStatistics.disabled(4);
         FloatBuffer out = FloatBuffer.allocate(12);
-        idf.observe(new int[][] {{0, 1, 3}, {2}, {}}, out);
+        int[][] batch = {{0, 1, 3}, {2}, {}};
+        idf.update(batch);
+        idf.normalisedTargets(batch, batch.length, out);
         float third = 1f / 3;
         assertArrayEquals(new float[] {third, third, 0, third, 0, 0, 1, 0, 0, 0, 0, 0}, out.array(),
                 "a caption without ids gets an all-zero row");
