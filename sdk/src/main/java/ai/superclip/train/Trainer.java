@@ -94,6 +94,7 @@ public final class Trainer implements AutoCloseable {
     private Validator validator;
     private int validateEvery;
     private BatchHook batchHook;
+    private boolean allowResumeChanges;
 
     private Trainer(TrainingConfig config, ImageTextDataset data) {
         this.config = config;
@@ -133,6 +134,15 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Lets {@link #resume} continue with a batch size, accumulation or IDF mode other than the checkpoint's (by
+     * default refused); a different IDF mode starts that mode's statistics afresh.
+     */
+    public Trainer allowResumeChanges() {
+        this.allowResumeChanges = true;
+        return this;
+    }
+
     /** Test hook: called with every micro-batch after loading, before its tensors are created. */
     Trainer batchHook(BatchHook hook) {
         this.batchHook = hook;
@@ -156,18 +166,23 @@ public final class Trainer implements AutoCloseable {
     public TrainingResult train() throws OrtException {
         Path artifacts = config.output().resolve(ARTIFACTS);
         SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
-        IdfStatistics idf = switch (config.idf()) {
+        return run(artifacts.resolve(ORT_CHECKPOINT), newIdfStatistics(), new State(0, 0, 0, 0));
+    }
+
+    /** Fresh IDF statistics of the configured mode. */
+    private IdfStatistics newIdfStatistics() {
+        return switch (config.idf()) {
             case ONLINE -> IdfStatistics.online(tokenizer.vocabularySize());
             case DISABLED -> IdfStatistics.disabled(tokenizer.vocabularySize());
             case OFFLINE -> IdfStatistics.offline(captions(), tokenizer, targets);
         };
-        return run(artifacts.resolve(ORT_CHECKPOINT), idf, new State(0, 0, 0, 0));
     }
 
     /**
      * Continues from a checkpoint directory ({@code checkpoints/step-N}), or from the newest complete one
      * when {@code checkpoint} is null ("latest"). With deterministic settings the parameters at any later step
-     * equal those of an uninterrupted run.
+     * equal those of an uninterrupted run. A model, batch size, accumulation or IDF mode other than the
+     * checkpoint's is refused, naming the setting (the last three unless {@link #allowResumeChanges}).
      */
     public TrainingResult resume(Path checkpoint) throws OrtException {
         Path dir = checkpoint != null ? checkpoint : store.latest().orElseThrow(() -> new CheckpointException(
@@ -184,11 +199,37 @@ public final class Trainer implements AutoCloseable {
             throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
         }
         requireSameModel(dir, saved.get("model"));
+        IdfStatistics idf = IdfStatistics.load(dir.resolve(IDF_FILE));
+        String changed = changedSettings(saved, idf);
+        if (!changed.isEmpty() && !allowResumeChanges) {
+            throw new CheckpointException("cannot resume from " + dir + ": " + changed
+                    + "; resume with the checkpoint's settings, or allow the change explicitly (Trainer.allowResumeChanges)");
+        }
+        if (!idf.mode().name().equals(config.idf().name())) {
+            idf = newIdfStatistics();
+        }
         Path artifacts = config.output().resolve(ARTIFACTS);
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
             SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
         }
-        return run(dir.resolve(ORT_CHECKPOINT), IdfStatistics.load(dir.resolve(IDF_FILE)), state);
+        return run(dir.resolve(ORT_CHECKPOINT), idf, state);
+    }
+
+    /** The run settings that differ from the checkpoint's, as "name: checkpoint X, this run Y" (or ""). */
+    private String changedSettings(JsonNode saved, IdfStatistics idf) {
+        List<String> changed = new ArrayList<>();
+        if (!idf.mode().name().equals(config.idf().name())) {
+            changed.add("IDF mode: checkpoint " + idf.mode() + ", this run " + config.idf());
+        }
+        JsonNode batchSize = saved.get("batch_size");
+        if (batchSize != null && batchSize.asInt() != config.batchSize()) {
+            changed.add("batch size: checkpoint " + batchSize.asInt() + ", this run " + config.batchSize());
+        }
+        JsonNode accumulation = saved.get("accumulation");
+        if (accumulation != null && accumulation.asInt() != config.accumulation()) {
+            changed.add("accumulation: checkpoint " + accumulation.asInt() + ", this run " + config.accumulation());
+        }
+        return String.join("; ", changed);
     }
 
     private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, State start) throws OrtException {

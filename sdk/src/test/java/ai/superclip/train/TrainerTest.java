@@ -98,6 +98,26 @@ class TrainerTest {
     }
 
     @Test
+    void resumingWithOtherIdfModeBatchSizeOrAccumulationIsRefusedUnlessAllowed() throws Exception {
+        run(tiny(dir, 3).build());
+        List<TrainingConfig> changed = List.of(tiny(dir, 4).idf(TrainingConfig.IdfMode.DISABLED).build(),
+                tiny(dir, 4).batchSize(16).build(), tiny(dir, 4).accumulation(2).build());
+        List<String> settings = List.of("IDF mode: checkpoint ONLINE, this run DISABLED",
+                "batch size: checkpoint 8, this run 16", "accumulation: checkpoint 1, this run 2");
+        for (int i = 0; i < changed.size(); i++) {
+            try (Trainer t = Trainer.create(changed.get(i), SCENES)) {
+                CheckpointException e = assertThrows(CheckpointException.class, () -> t.resume(null));
+                assertTrue(e.getMessage().contains(settings.get(i)), e.getMessage());
+            }
+        }
+        try (Trainer t = Trainer.create(changed.get(0), SCENES)) {
+            TrainingResult result = t.allowResumeChanges().resume(null);
+            assertEquals(4, result.steps());
+            assertEquals(IdfStatistics.Mode.DISABLED, IdfStatistics.load(result.checkpoint().resolve(Trainer.IDF_FILE)).mode());
+        }
+    }
+
+    @Test
     void impossibleSettingsFailNamingTheSetting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> tiny(dir, 5).batchSize(0).build());
