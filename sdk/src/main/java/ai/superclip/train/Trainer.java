@@ -237,13 +237,14 @@ public final class Trainer implements AutoCloseable {
         OrtEnvironment env = OrtRuntime.environment();
         long begin = System.nanoTime();
         int batch = config.batchSize();
-        int vocab = tokenizer.vocabularySize();
         int context = tokenizer.contextLength();
         int imageSize = model.vision().imageSize();
         boolean superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
         FloatBuffer decayValue = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer clsTargets = ByteBuffer.allocateDirect(batch * vocab * Float.BYTES).order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
+        LongBuffer targetIds = ByteBuffer.allocateDirect(batch * context * Long.BYTES).order(ByteOrder.nativeOrder())
+                .asLongBuffer();
+        FloatBuffer targetWeights = ByteBuffer.allocateDirect(batch * context * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
         LearningRateSchedule schedule = config.schedule();
         float decay = model.adamW().weightDecay();
         int k = config.accumulation();
@@ -274,7 +275,8 @@ public final class Trainer implements AutoCloseable {
                 in.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, decayTensor);
             }
             List<String> batchInputs = superclip
-                    ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGETS)
+                    ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGET_IDS,
+                            SuperClipModel.CLS_TARGET_WEIGHTS)
                     : List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS);
             listeners.forEach(l -> l.onStart(config, start.step()));
             Position position = new Position(start.epoch(), start.index());
@@ -315,10 +317,13 @@ public final class Trainer implements AutoCloseable {
                                 new long[] {n, 3, imageSize, imageSize}));
                         in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, ids, new long[] {n, context}));
                         if (superclip) {
-                            clsTargets.clear();
-                            idf.normalisedTargets(captionIds[micro], stepCaptions, clsTargets);
-                            in.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, rows(clsTargets, n * vocab),
-                                    new long[] {n, vocab}));
+                            targetIds.clear();
+                            targetWeights.clear();
+                            idf.normalisedTargets(captionIds[micro], stepCaptions, context, targetIds, targetWeights);
+                            in.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, rows(targetIds, n * context),
+                                    new long[] {n, context}));
+                            in.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env,
+                                    rows(targetWeights, n * context), new long[] {n, context}));
                         }
                         try {
                             session.trainStep(in, out.tensors);

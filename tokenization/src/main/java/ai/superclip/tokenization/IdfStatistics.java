@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -159,24 +160,41 @@ public final class IdfStatistics {
     }
 
     /**
-     * Writes the target rows {@code [rows, vocabularySize]} at the buffer's position and advances it:
-     * {@code w_c / sum(w over the caption's ids)} at each id c of a caption, 0 elsewhere, with the weights of
-     * a batch of {@code batchSize} captions (the step's, which {@code rows} are part of). A caption whose
-     * weights sum to 0 (no ids, or only ids seen in every caption) gets an all-zero row.
+     * Writes the target rows sparsely, {@code width} entries per caption, at the buffers' positions and advances
+     * them: a caption's ids into {@code ids} and {@code w_c / sum(w over the caption's ids)} for each id c into
+     * {@code weights}, padded with id 0 and weight 0; the weights are those of a batch of {@code batchSize}
+     * captions (the step's, which {@code rows} are part of). A caption whose weights sum to 0 (no ids, or only ids
+     * seen in every caption) gets all-zero weights. The dense row would hold each weight at its id, 0 elsewhere.
      */
-    public synchronized void normalisedTargets(int[][] rows, int batchSize, FloatBuffer out) {
+    public synchronized void normalisedTargets(int[][] rows, int batchSize, int width, LongBuffer ids,
+            FloatBuffer weights) {
         if (batchSize < rows.length) {
             throw new IllegalArgumentException(rows.length + " rows are more than the batch of " + batchSize);
         }
-        double[] sums = new double[rows.length];
+        long needed = (long) rows.length * width;
+        if (ids.remaining() < needed || weights.remaining() < needed) {
+            throw new IllegalArgumentException("target buffers have " + ids.remaining() + " ids and "
+                    + weights.remaining() + " weights left, the batch needs " + needed + " of each");
+        }
         for (int r = 0; r < rows.length; r++) {
+            if (rows[r].length > width) {
+                throw new IllegalArgumentException("caption at batch index " + r + " has " + rows[r].length
+                        + " distinct ids, more than the " + width + " target entries");
+            }
+            double sum = 0;
             for (int id : rows[r]) {
                 TokenTargets.checkId(id, r, frequencies.length);
-                sums[r] += weight(id, batchSize);
+                sum += weight(id, batchSize);
+            }
+            for (int id : rows[r]) {
+                ids.put(id);
+                weights.put(sum > 0 ? (float) (weight(id, batchSize) / sum) : 0f);
+            }
+            for (int k = rows[r].length; k < width; k++) {
+                ids.put(0);
+                weights.put(0f);
             }
         }
-        TokenTargets.writeDense(rows, frequencies.length, out,
-                (row, id) -> sums[row] > 0 ? weight(id, batchSize) / sums[row] : 0);
     }
 
     /** Writes the statistics to {@code file} (big-endian; doubles bit-exact). */

@@ -21,15 +21,17 @@ import java.util.Map;
  * head {@code superclip_head.*} on the mean patch token.
  *
  * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, L]
- * and, for SuperCLIP, {@value #CLS_TARGETS} float [B, V] (the caption's IDF-weighted, L1-normalised multi-hot
- * tokens). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
+ * and, for SuperCLIP, the caption's IDF-weighted, L1-normalised multi-hot tokens given sparsely:
+ * {@value #CLS_TARGET_IDS} int64 [B, L] (its distinct ids, padded) and {@value #CLS_TARGET_WEIGHTS} float [B, L]
+ * (their weights, 0 on padding). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
  * ({@value #CLS_LOSS} only for SuperCLIP), and so is the temperature {@value #SCALE}. Every training output is a
  * float scalar.
  */
 public final class SuperClipModel {
     public static final String PIXELS = "pixels";
     public static final String INPUT_IDS = "input_ids";
-    public static final String CLS_TARGETS = "cls_targets";
+    public static final String CLS_TARGET_IDS = "cls_target_ids";
+    public static final String CLS_TARGET_WEIGHTS = "cls_target_weights";
     public static final String CLIP_LOSS = "clip_loss";
     public static final String CLS_LOSS = "cls_loss";
     /** Extra output: the contrastive temperature in use, exp(logit_scale) with logit_scale within its bounds. */
@@ -75,10 +77,14 @@ public final class SuperClipModel {
         if (config.loss() == Loss.CLIP) {
             return new Training(g, List.of(pixels, ids), clip, extra, image, text);
         }
-        Value targets = g.input(CLS_TARGETS, DType.FLOAT, Shape.UNKNOWN, config.text().vocabSize());
-        Value cls = Functions.softTargetCrossEntropy(classificationLogits(VisionTower.patchMean(tokens), config), targets);
+        int width = config.text().contextLength(); // a caption has at most L distinct ids
+        Value targetIds = g.input(CLS_TARGET_IDS, DType.INT64, Shape.UNKNOWN, width);
+        Value targetWeights = g.input(CLS_TARGET_WEIGHTS, DType.FLOAT, Shape.UNKNOWN, width);
+        Value logits = classificationLogits(VisionTower.patchMean(tokens), config);
+        Value cls = Functions.sparseSoftTargetCrossEntropy(logits, targetIds, targetWeights);
         extra.put(CLS_LOSS, cls);
-        return new Training(g, List.of(pixels, ids, targets), clip.add(cls.mul(config.lambda())), extra, image, text);
+        return new Training(g, List.of(pixels, ids, targetIds, targetWeights), clip.add(cls.mul(config.lambda())), extra,
+                image, text);
     }
 
     /**

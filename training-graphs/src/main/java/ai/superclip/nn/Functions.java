@@ -45,6 +45,21 @@ public final class Functions {
     }
 
     /**
+     * {@link #softTargetCrossEntropy} with the targets given sparsely: each row's classes and their weights,
+     * -mean_i sum_k w_ik log_softmax(z_i)[c_ik], gathered rather than multiplied over every class. Padding
+     * entries carry weight 0 (any class).
+     *
+     * @param logits [B, C]
+     * @param classes [B, K] int64, the classes of each row's targets
+     * @param weights [B, K], their weights
+     */
+    public static Value sparseSoftTargetCrossEntropy(Value logits, Value classes, Value weights) {
+        Value logProbabilities = logits.graph().node(Op.GATHER_ELEMENTS).attr("axis", 1L).input(logits.logSoftmax(-1))
+                .input(classes).build();
+        return weights.mul(logProbabilities).sum(false, -1).mean(false, 0).neg();
+    }
+
+    /**
      * Cross-entropy with class indices, averaged over the batch (fused softmax cross-entropy kernel).
      *
      * @param logits [B, C]

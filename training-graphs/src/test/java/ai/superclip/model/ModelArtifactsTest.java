@@ -34,7 +34,8 @@ class ModelArtifactsTest {
         TrainingArtifacts.Layout layout = SuperClipModel.writeTrainingArtifacts(dir, TINY, List.of(), Map.of(), 7);
         System.out.printf("tiny superclip training artifacts written in %.2f s%n", (System.nanoTime() - start) / 1e9);
 
-        assertEquals(List.of("pixels", "input_ids", "cls_targets", "gradient_scale", "weight_decay_step"),
+        assertEquals(List.of("pixels", "input_ids", "cls_target_ids", "cls_target_weights", "gradient_scale",
+                "weight_decay_step"),
                 layout.userInputs());
         assertEquals(List.of("loss", "clip_loss", "scale", "cls_loss"), layout.outputs());
         assertTrue(layout.frozen().isEmpty());
