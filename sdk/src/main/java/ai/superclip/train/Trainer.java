@@ -44,7 +44,9 @@ import java.util.Map;
  * {@code accumulation} micro-batches, updates the online IDF statistics once with all their captions (the
  * reference's global batch), then for each micro-batch feeds the images, the token ids and the IDF-weighted token
  * targets and runs forward and backward; then it sets the scheduled learning rate and steps AdamW. The step's
- * micro-batches are held together until it ends (as open_clip's accumulation holds them). A step whose loss is not finite is skipped (its gradients dropped) and counted; too
+ * micro-batches are held together until it ends (as open_clip's accumulation holds them). With
+ * {@link TrainingConfig#dualCaption()} the targets and the IDF statistics come from each record's classification
+ * caption, the contrastive term from its caption. A step whose loss is not finite is skipped (its gradients dropped) and counted; too
  * many in a row stop the run with a message naming the step and the last good checkpoint. A non-finite
  * gradient behind a finite loss is not seen at the step; it is caught when the next checkpoint is written:
  * a checkpoint whose parameters are not all finite is refused (it would never be a good one to resume from).
@@ -64,6 +66,8 @@ public final class Trainer implements AutoCloseable {
     static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
     static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
+    /** The loader's buffer of the classification captions' token ids, in DualCaption training. */
+    static final String CLS_CAPTION_IDS = "cls_caption_ids";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Evaluates exported encoders during training; returns metrics by name. */
@@ -225,6 +229,10 @@ public final class Trainer implements AutoCloseable {
         if (batchSize != null && batchSize.asInt() != config.batchSize()) {
             changed.add("batch size: checkpoint " + batchSize.asInt() + ", this run " + config.batchSize());
         }
+        JsonNode dualCaption = saved.get("dual_caption");
+        if (dualCaption != null && dualCaption.asBoolean() != config.dualCaption()) {
+            changed.add("dual caption: checkpoint " + dualCaption.asBoolean() + ", this run " + config.dualCaption());
+        }
         JsonNode accumulation = saved.get("accumulation");
         if (accumulation != null && accumulation.asInt() != config.accumulation()) {
             changed.add("accumulation: checkpoint " + accumulation.asInt() + ", this run " + config.accumulation());
@@ -258,12 +266,7 @@ public final class Trainer implements AutoCloseable {
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
                         artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), options);
-                BatchLoader loader = BatchLoader.builder(data, new ImagePreprocessor(imageSize))
-                        .batchSize(batch).workers(2).prefetch(Math.max(4, k)).seed(config.seed()).shuffle(true).augment(true)
-                        .dropLast(true).epochs(Integer.MAX_VALUE).startAt(new Position(start.epoch(), start.index()))
-                        .longBuffer(SuperClipModel.INPUT_IDS, context)
-                        .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
-                        .build();
+                BatchLoader loader = loader(start, batch, context, k);
                 OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k});
                 OnnxTensor decayTensor = OnnxTensor.createTensor(env, decayValue, new long[] {1});
                 PinnedScalars out = new PinnedScalars(env, session.trainOutputNames())) {
@@ -303,7 +306,8 @@ public final class Trainer implements AutoCloseable {
                     if (superclip) {
                         for (int micro = 0; micro < k; micro++) {
                             Batch b = micros.get(micro);
-                            captionIds[micro] = targets.sparse(rows(b.longBuffer(SuperClipModel.INPUT_IDS), b.size() * context));
+                            String read = config.dualCaption() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS;
+                            captionIds[micro] = targets.sparse(rows(b.longBuffer(read), b.size() * context));
                             stepCaptions += b.size();
                         }
                         idf.update(concat(captionIds, stepCaptions));
@@ -384,6 +388,34 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The training data from {@code start}: shuffled, augmented, whole batches, the captions tokenized on the
+     * workers, room for the {@code heldPerStep} micro-batches a step holds.
+     */
+    private BatchLoader loader(State start, int batch, int context, int heldPerStep) {
+        BatchLoader.Builder b = BatchLoader.builder(data, new ImagePreprocessor(model.vision().imageSize()))
+                .batchSize(batch).workers(2).prefetch(Math.max(4, heldPerStep)).seed(config.seed()).shuffle(true)
+                .augment(true).dropLast(true).epochs(Integer.MAX_VALUE)
+                .startAt(new Position(start.epoch(), start.index())).longBuffer(SuperClipModel.INPUT_IDS, context)
+                .onBatchFilled(this::tokenize);
+        if (config.dualCaption()) {
+            b.longBuffer(CLS_CAPTION_IDS, context);
+        }
+        return b.build();
+    }
+
+    /** Tokenizes a loaded batch (on the loader's workers): its captions and, for DualCaption, its classification captions. */
+    private void tokenize(Batch b) {
+        tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0));
+        if (config.dualCaption()) {
+            List<String> classification = new ArrayList<>(b.size());
+            for (int i = 0; i < b.size(); i++) {
+                classification.add(data.classificationCaption(b.index(i)));
+            }
+            tokenizer.encodeBatch(classification, rows(b.longBuffer(CLS_CAPTION_IDS), 0));
+        }
+    }
+
     private Path checkpoint(TrainingSession session, IdfStatistics idf, State state) {
         Path written = store.write(state.step(), dir -> {
             session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), true);
@@ -394,6 +426,7 @@ public final class Trainer implements AutoCloseable {
             doc.put("model", modelJson);
             doc.put("batch_size", config.batchSize());
             doc.put("accumulation", config.accumulation());
+            doc.put("dual_caption", config.dualCaption());
             doc.put("steps", config.steps());
             doc.put("lr", config.learningRate());
             doc.put("seed", config.seed());
@@ -474,7 +507,8 @@ public final class Trainer implements AutoCloseable {
     private List<String> captions() {
         List<String> out = new ArrayList<>(data.size());
         for (int i = 0; i < data.size(); i++) {
-            out.add(data.caption(i)); // no image decoding for caption statistics
+            // no image decoding for caption statistics; the IDF counts the captions the classification term reads
+            out.add(config.dualCaption() ? data.classificationCaption(i) : data.caption(i));
         }
         return out;
     }

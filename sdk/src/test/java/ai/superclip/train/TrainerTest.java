@@ -9,11 +9,14 @@ import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.data.SyntheticScenes;
 import ai.superclip.model.SuperClipModel;
+import ai.superclip.tokenization.ClipTokenizer;
 import ai.superclip.tokenization.IdfStatistics;
+import ai.superclip.tokenization.TokenTargets;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +118,42 @@ class TrainerTest {
             assertEquals(4, result.steps());
             assertEquals(IdfStatistics.Mode.DISABLED, IdfStatistics.load(result.checkpoint().resolve(Trainer.IDF_FILE)).mode());
         }
+    }
+
+    @Test
+    void dualCaptionContrastsShortCaptionsAndClassifiesLongOnes() throws Exception {
+        TrainingConfig config = tiny(dir, 2).dualCaption(true).idf(TrainingConfig.IdfMode.OFFLINE).build();
+        List<String> mismatches = new ArrayList<>();
+        int[] rows = {0};
+        TrainingResult result;
+        try (ClipTokenizer clip = ClipTokenizer.clip(); Trainer t = Trainer.create(config, SCENES)) {
+            t.batchHook((step, micro, b) -> {
+                long[] ids = new long[77];
+                long[] clsIds = new long[77];
+                for (int i = 0; i < b.size(); i++) {
+                    b.longBuffer(SuperClipModel.INPUT_IDS).get(i * 77, ids);
+                    b.longBuffer(Trainer.CLS_CAPTION_IDS).get(i * 77, clsIds);
+                    int index = b.index(i);
+                    if (!Arrays.equals(clip.encode(SCENES.shortCaption(index)), ids)
+                            || !Arrays.equals(clip.encode(SCENES.longCaption(index)), clsIds)) {
+                        mismatches.add("record " + index);
+                    }
+                    rows[0]++;
+                }
+            });
+            result = t.train();
+            assertEquals(List.of(), mismatches);
+            assertEquals(16, rows[0]);
+            // the IDF statistics count the long captions, the ones the classification term reads
+            List<String> longCaptions = new ArrayList<>();
+            for (int i = 0; i < SCENES.size(); i++) {
+                longCaptions.add(SCENES.longCaption(i));
+            }
+            IdfStatistics expected = IdfStatistics.offline(longCaptions, clip, TokenTargets.of(clip, true));
+            IdfStatistics saved = IdfStatistics.load(result.checkpoint().resolve(Trainer.IDF_FILE));
+            assertArrayEquals(expected.frequencies(), saved.frequencies());
+        }
+        assertTrue(Double.isFinite(result.finalLoss()));
     }
 
     @Test
