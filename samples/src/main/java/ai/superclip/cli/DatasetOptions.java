@@ -33,6 +33,9 @@ final class DatasetOptions {
     @Option(names = "--csv-caption-key", description = "CSV column with the caption")
     String csvCaptionKey = "title";
 
+    @Option(names = "--cls-caption-key", description = "CSV column with a second caption for --dual-caption")
+    String clsCaptionKey;
+
     @Option(names = "--csv-separator", description = "CSV field separator; \\t for TSV")
     String csvSeparator = ",";
 
@@ -57,7 +60,7 @@ final class DatasetOptions {
         return switch (type) {
             case synthetic -> SyntheticScenes.builder().seed(seed).split(split).count(syntheticCount)
                     .imageSize(imageSize != null ? imageSize : modelImageSize).longCaptions(longCaptions).build();
-            case csv -> CsvDataset.open(path, csvImageKey, csvCaptionKey, separator(), bad);
+            case csv -> CsvDataset.open(path, csvImageKey, csvCaptionKey, clsCaptionKey, separator(), bad);
             case folder -> FolderDataset.open(path, bad);
             case wds -> TarShardDataset.open(shards(path), bad);
             case idx -> IdxDataset.open(idxFile(path, "images-idx3-ubyte"), idxFile(path, "labels-idx1-ubyte"),

@@ -118,6 +118,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--idf", description = "online, offline or off")
     String idf = "online";
 
+    @Option(names = "--dual-caption", description = "Contrastive term on the caption, classification term and IDF on"
+            + " the classification caption (--cls-caption-key; synthetic scenes: the long caption)")
+    boolean dualCaption;
+
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT)")
     boolean lockImage;
 
@@ -144,6 +148,7 @@ final class TrainCommand implements Callable<Integer> {
                     .accumulation(accumulation).steps(totalSteps).learningRate(lr).learningRateFloor(lrFloor).seed(seed)
                     .threads(threads).device(device).checkpointEvery(saveFrequency).keepCheckpoints(keepCheckpoints)
                     .logEvery(logEvery).maxBadStepsInARow(maxBadSteps).frozenPrefixes(frozen).output(out)
+                    .dualCaption(dualCaption)
                     .idf(switch (idf) {
                         case "online" -> TrainingConfig.IdfMode.ONLINE;
                         case "offline" -> TrainingConfig.IdfMode.OFFLINE;
