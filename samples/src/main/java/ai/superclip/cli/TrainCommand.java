@@ -118,6 +118,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--idf", description = "online, offline or off")
     String idf = "online";
 
+    @Option(names = "--allow-resume-changes", description = "Resume with another batch size, accumulation, IDF mode"
+            + " or --dual-caption than the checkpoint's (refused otherwise)")
+    boolean allowResumeChanges;
+
     @Option(names = "--dual-caption", description = "Contrastive term on the caption, classification term and IDF on"
             + " the classification caption (--cls-caption-key; synthetic scenes: the long caption)")
     boolean dualCaption;
@@ -164,6 +168,9 @@ final class TrainCommand implements Callable<Integer> {
                     trainer.addListener(ConsoleProgress.forConsole());
                 }
                 addValidation(trainer, config.vision().imageSize());
+                if (allowResumeChanges) {
+                    trainer.allowResumeChanges();
+                }
                 TrainingResult result = resume != null
                         ? trainer.resume(resume.equals("latest") ? null : Path.of(resume))
                         : trainer.train();

@@ -139,8 +139,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Lets {@link #resume} continue with a batch size, accumulation or IDF mode other than the checkpoint's (by
-     * default refused); a different IDF mode starts that mode's statistics afresh.
+     * Lets {@link #resume} continue with a batch size, accumulation, IDF mode or DualCaption setting other than the
+     * checkpoint's (by default refused); a different IDF mode starts that mode's statistics afresh.
      */
     public Trainer allowResumeChanges() {
         this.allowResumeChanges = true;
@@ -185,8 +185,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * Continues from a checkpoint directory ({@code checkpoints/step-N}), or from the newest complete one
      * when {@code checkpoint} is null ("latest"). With deterministic settings the parameters at any later step
-     * equal those of an uninterrupted run. A model, batch size, accumulation or IDF mode other than the
-     * checkpoint's is refused, naming the setting (the last three unless {@link #allowResumeChanges}).
+     * equal those of an uninterrupted run. A model, batch size, accumulation, IDF mode or DualCaption setting other
+     * than the checkpoint's is refused, naming the setting (all but the model allowed by {@link #allowResumeChanges}).
      */
     public TrainingResult resume(Path checkpoint) throws OrtException {
         Path dir = checkpoint != null ? checkpoint : store.latest().orElseThrow(() -> new CheckpointException(
@@ -207,7 +207,8 @@ public final class Trainer implements AutoCloseable {
         String changed = changedSettings(saved, idf);
         if (!changed.isEmpty() && !allowResumeChanges) {
             throw new CheckpointException("cannot resume from " + dir + ": " + changed
-                    + "; resume with the checkpoint's settings, or allow the change explicitly (Trainer.allowResumeChanges)");
+                    + "; resume with the checkpoint's settings, or allow the change explicitly (Trainer.allowResumeChanges,"
+                    + " --allow-resume-changes)");
         }
         if (!idf.mode().name().equals(config.idf().name())) {
             idf = newIdfStatistics();
