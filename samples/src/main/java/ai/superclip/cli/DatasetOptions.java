@@ -33,7 +33,8 @@ final class DatasetOptions {
     @Option(names = "--csv-caption-key", description = "CSV column with the caption")
     String csvCaptionKey = "title";
 
-    @Option(names = "--cls-caption-key", description = "CSV column with a second caption for --dual-caption")
+    @Option(names = "--cls-caption-key", description = "Second caption for --dual-caption: a CSV column, or a"
+            + " WebDataset member extension such as long.txt")
     String clsCaptionKey;
 
     @Option(names = "--csv-separator", description = "CSV field separator; \\t for TSV")
@@ -62,7 +63,7 @@ final class DatasetOptions {
                     .imageSize(imageSize != null ? imageSize : modelImageSize).longCaptions(longCaptions).build();
             case csv -> CsvDataset.open(path, csvImageKey, csvCaptionKey, clsCaptionKey, separator(), bad);
             case folder -> FolderDataset.open(path, bad);
-            case wds -> TarShardDataset.open(shards(path), bad);
+            case wds -> TarShardDataset.open(shards(path), clsCaptionKey, bad);
             case idx -> IdxDataset.open(idxFile(path, "images-idx3-ubyte"), idxFile(path, "labels-idx1-ubyte"),
                     path.toString().contains("fashion") ? IdxDataset.FASHION_MNIST_CLASSES : IdxDataset.MNIST_CLASSES,
                     path.toString().contains("fashion") ? IdxDataset.PHOTO_TEMPLATE : IdxDataset.MNIST_TEMPLATE, bad);
