@@ -123,12 +123,18 @@ class ModelTrainingTest {
         float g = gradients(config, atBound, batch).get(OracleParity.GRAD + SuperClipModel.LOGIT_SCALE)[0];
         Map<String, OnnxTensor> inputs = trainInputs(batch);
         float scale;
+        float secondScale;
         try (TrainingSession s = open(dir)) {
             try (StepOutputs out = s.trainStep(inputs)) {
                 scale = out.getFloat(SuperClipModel.SCALE);
             }
             s.optimizerStep();
             s.saveCheckpoint(dir.resolve("after"), false);
+            s.lazyResetGrad();
+            try (StepOutputs out = s.trainStep(inputs)) { // writes the parameter back clamped
+                secondScale = out.getFloat(SuperClipModel.SCALE);
+            }
+            s.saveCheckpoint(dir.resolve("clamped"), false);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
@@ -137,6 +143,14 @@ class ModelTrainingTest {
         double expected = bound - LR * g / (Math.abs((double) g) + config.adamW().epsilon()); // AdamW step 1, no decay
         float after = weights(dir.resolve("after")).get(SuperClipModel.LOGIT_SCALE)[0];
         assertEquals(expected, after, 1e-6, "stepped from the bound " + bound + ", not from " + start);
+        double clamped = Math.min(Math.max(after, 0), (float) Math.log(SuperClipModel.MAX_LOGIT_SCALE));
+        float stored = weights(dir.resolve("clamped")).get(SuperClipModel.LOGIT_SCALE)[0];
+        System.out.printf("logit_scale from %.1f: stepped to %.6f, stored by the next step %.6f%n", start, after, stored);
+        // the training step writes clamp(p) / (1 - lr·wd): the optimizer's decay, from which logit_scale is exempt,
+        // brings it back to clamp(p)
+        double rate = (double) LR * config.adamW().weightDecay();
+        assertEquals(clamped / (1 - rate), stored, 1e-6, "the next step keeps the parameter within [0, ln 100]");
+        assertEquals(Math.exp(clamped), secondScale, 1e-4);
     }
 
     /** Gradients of the loss at {@code weights} from our autodiff in a plain session, as "grad:" + name. */
