@@ -55,8 +55,10 @@ public final class TextCleaner {
 
     /** One pass of the fixes of ftfy.fix_text this class applies, in ftfy's order. */
     private static String fixTextStep(String text) {
-        String t = text.indexOf('<') < 0 ? ftfyUnescape(text) : text;
-        t = TERMINAL_ESCAPE.matcher(t).replaceAll("");
+        String t = text.indexOf('<') < 0 && text.indexOf('&') >= 0 ? ftfyUnescape(text) : text;
+        if (t.indexOf('\u001b') >= 0) {
+            t = TERMINAL_ESCAPE.matcher(t).replaceAll("");
+        }
         StringBuilder out = new StringBuilder(t.length());
         t.codePoints().forEach(c -> {
             if (c >= 0x80 && c <= 0x9f) { // fix_c1_controls: sloppy Windows-1252
