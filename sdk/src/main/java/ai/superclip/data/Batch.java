@@ -32,6 +32,7 @@ public final class Batch implements AutoCloseable {
     private final List<String> ids;
     private final List<Map<String, String>> attributes;
     private final int[] labels;
+    private final int[] indices;
     private int size;
     private Position position;
     private Position nextPosition;
@@ -50,6 +51,7 @@ public final class Batch implements AutoCloseable {
         this.ids = new ArrayList<>(capacity);
         this.attributes = new ArrayList<>(capacity);
         this.labels = new int[capacity];
+        this.indices = new int[capacity];
     }
 
     private static ByteBuffer direct(long bytes) {
@@ -69,8 +71,9 @@ public final class Batch implements AutoCloseable {
         attributes.clear();
     }
 
-    /** Records sample metadata for the next slot; its image is already written. */
-    void add(Sample sample) {
+    /** Records sample metadata for the next slot, record {@code index} of the dataset; its image is already written. */
+    void add(Sample sample, int index) {
+        indices[size] = index;
         labels[size++] = sample.label();
         captions.add(sample.caption());
         ids.add(sample.id());
@@ -99,6 +102,14 @@ public final class Batch implements AutoCloseable {
     /** The captions, one per valid sample. */
     public List<String> captions() {
         return Collections.unmodifiableList(captions);
+    }
+
+    /** The dataset index of sample {@code i}. */
+    public int index(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("sample " + i + " of a batch of " + size);
+        }
+        return indices[i];
     }
 
     /** The record ids, one per valid sample. */

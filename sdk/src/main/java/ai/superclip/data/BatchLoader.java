@@ -441,7 +441,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             } else {
                 preprocessor.centerCrop(sample.image(), batch.images(), offset);
             }
-            batch.add(sample);
+            batch.add(sample, index);
         }
         onBatchFilled.accept(batch);
     }

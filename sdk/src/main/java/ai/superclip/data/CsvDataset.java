@@ -37,12 +37,16 @@ public final class CsvDataset implements ImageTextDataset {
 
     private final List<Path> images;
     private final List<String> captions;
+    /** The second caption column's, for DualCaption training; null without one. */
+    private final List<String> classificationCaptions;
     private final List<String> ids;
     private final BadSamples badSamples;
 
-    private CsvDataset(List<Path> images, List<String> captions, List<String> ids, BadSamples badSamples) {
+    private CsvDataset(List<Path> images, List<String> captions, List<String> classificationCaptions, List<String> ids,
+            BadSamples badSamples) {
         this.images = images;
         this.captions = captions;
+        this.classificationCaptions = classificationCaptions;
         this.ids = ids;
         this.badSamples = badSamples;
     }
@@ -63,6 +67,18 @@ public final class CsvDataset implements ImageTextDataset {
      */
     public static CsvDataset open(Path manifest, String imageKey, String captionKey, char separator,
                                   BadSamples badSamples) {
+        return open(manifest, imageKey, captionKey, null, separator, badSamples);
+    }
+
+    /**
+     * Opens a manifest with, if {@code clsCaptionKey} is not null, a second caption column: each record's
+     * {@linkplain #classificationCaption classification caption} for DualCaption training (e.g. a long
+     * re-caption); a row whose second caption is empty is a bad row.
+     *
+     * @see #open(Path, String, String, char, BadSamples)
+     */
+    public static CsvDataset open(Path manifest, String imageKey, String captionKey, String clsCaptionKey,
+                                  char separator, BadSamples badSamples) {
         String name = manifest.getFileName() == null ? manifest.toString() : manifest.getFileName().toString();
         Path folder = manifest.toAbsolutePath().getParent();
         CSVFormat format = CSVFormat.DEFAULT.builder()
@@ -76,12 +92,16 @@ public final class CsvDataset implements ImageTextDataset {
                 .get();
         List<Path> images = new ArrayList<>();
         List<String> captions = new ArrayList<>();
+        List<String> classificationCaptions = clsCaptionKey == null ? null : new ArrayList<>();
         List<String> ids = new ArrayList<>();
         try (BufferedReader reader = Files.newBufferedReader(manifest, StandardCharsets.UTF_8);
              CSVParser parser = CSVParser.parse(skipByteOrderMark(reader), format)) {
             Map<String, Integer> header = parser.getHeaderMap();
             requireColumn(name, header, imageKey);
             requireColumn(name, header, captionKey);
+            if (clsCaptionKey != null) {
+                requireColumn(name, header, clsCaptionKey);
+            }
             Iterator<CSVRecord> rows = parser.iterator();
             int row = 0;
             while (true) {
@@ -106,6 +126,8 @@ public final class CsvDataset implements ImageTextDataset {
                                 + header.size());
                     }
                     String caption = Captions.clean(record.get(captionKey), id + " column '" + captionKey + "'");
+                    String clsCaption = clsCaptionKey == null ? null
+                            : Captions.clean(record.get(clsCaptionKey), id + " column '" + clsCaptionKey + "'");
                     Path image = folder.resolve(record.get(imageKey));
                     if (!Files.isRegularFile(image)) {
                         throw new DataException(DataException.Reason.MISSING_FILE,
@@ -113,6 +135,9 @@ public final class CsvDataset implements ImageTextDataset {
                     }
                     images.add(image);
                     captions.add(caption);
+                    if (classificationCaptions != null) {
+                        classificationCaptions.add(clsCaption);
+                    }
                     ids.add(id);
                 } catch (DataException e) {
                     badSamples.report(e);
@@ -131,7 +156,7 @@ public final class CsvDataset implements ImageTextDataset {
             throw new DataException(DataException.Reason.NO_SAMPLES, "manifest " + manifest + " has no usable row ("
                     + badSamples.summary() + ")");
         }
-        return new CsvDataset(images, captions, ids, badSamples);
+        return new CsvDataset(images, captions, classificationCaptions, ids, badSamples);
     }
 
     private static BufferedReader skipByteOrderMark(BufferedReader reader) throws IOException {
@@ -173,6 +198,12 @@ public final class CsvDataset implements ImageTextDataset {
     @Override
     public String caption(int index) {
         return captions.get(index);
+    }
+
+    /** The second caption column's caption when the manifest was opened with one, else the caption. */
+    @Override
+    public String classificationCaption(int index) {
+        return classificationCaptions != null ? classificationCaptions.get(index) : captions.get(index);
     }
 
     @Override

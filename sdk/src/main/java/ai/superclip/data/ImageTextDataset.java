@@ -44,6 +44,17 @@ public interface ImageTextDataset extends AutoCloseable {
         return read(index).caption();
     }
 
+    /**
+     * The caption the classification term reads for record {@code index} in DualCaption training (SuperCLIP's
+     * recipe for re-captioned data: the contrastive term on the short caption, the classification term on a long
+     * one). The default is {@link #caption(int)}: a source with one caption per record uses it for both.
+     *
+     * @throws DataException naming the record when it cannot be read
+     */
+    default String classificationCaption(int index) {
+        return caption(index);
+    }
+
     /** Names of the classes that {@link Sample#label()} indexes; empty when records carry no label. */
     default List<String> classNames() {
         return List.of();

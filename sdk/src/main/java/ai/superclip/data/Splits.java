@@ -83,6 +83,11 @@ public final class Splits {
         }
 
         @Override
+        public String classificationCaption(int index) {
+            return parent.classificationCaption(indices[index]);
+        }
+
+        @Override
         public List<String> classNames() {
             return parent.classNames();
         }

@@ -214,6 +214,12 @@ public final class SyntheticScenes implements ImageTextDataset {
         return caption(scene(random(index)), longCaptions);
     }
 
+    /** The long caption, naming every attribute: the classification caption of DualCaption training. */
+    @Override
+    public String classificationCaption(int index) {
+        return longCaption(index);
+    }
+
     /** The short caption of sample {@code index}, e.g. "two red circles". */
     public String shortCaption(int index) {
         return caption(scene(random(index)), false);

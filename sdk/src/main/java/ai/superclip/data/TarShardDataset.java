@@ -41,8 +41,8 @@ public final class TarShardDataset implements ImageTextDataset {
     private final List<Location> locations;
     private final BadSamples badSamples;
 
-    /** Where one sample lies: shard, image bytes, caption. */
-    private record Location(String id, int shard, long offset, int length, String caption) {
+    /** Where one sample lies: shard, image bytes, caption, classification caption (null without one). */
+    private record Location(String id, int shard, long offset, int length, String caption, String clsCaption) {
     }
 
     /** Members of one key seen so far while scanning a shard. */
@@ -50,6 +50,7 @@ public final class TarShardDataset implements ImageTextDataset {
         long imageOffset = -1;
         long imageLength;
         String caption;
+        String clsCaption;
     }
 
     private TarShardDataset(List<Path> shards, List<Location> locations, BadSamples badSamples) {
@@ -69,9 +70,20 @@ public final class TarShardDataset implements ImageTextDataset {
      * @throws DataException when a shard does not exist or no shard holds a usable sample
      */
     public static TarShardDataset open(List<Path> shards, BadSamples badSamples) {
+        return open(shards, null, badSamples);
+    }
+
+    /**
+     * Scans the shards in the given order; with {@code clsCaptionKey} (e.g. {@code "long.txt"}), each sample's
+     * member {@code <key>.<clsCaptionKey>} is its {@linkplain #classificationCaption classification caption} for
+     * DualCaption training, and a sample without one is bad.
+     *
+     * @throws DataException when a shard does not exist or no shard holds a usable sample
+     */
+    public static TarShardDataset open(List<Path> shards, String clsCaptionKey, BadSamples badSamples) {
         List<Location> locations = new ArrayList<>();
         for (int s = 0; s < shards.size(); s++) {
-            scan(shards.get(s), s, locations, badSamples);
+            scan(shards.get(s), s, clsCaptionKey, locations, badSamples);
         }
         if (locations.isEmpty()) {
             throw new DataException(DataException.Reason.NO_SAMPLES,
@@ -80,7 +92,8 @@ public final class TarShardDataset implements ImageTextDataset {
         return new TarShardDataset(List.copyOf(shards), locations, badSamples);
     }
 
-    private static void scan(Path shard, int shardIndex, List<Location> out, BadSamples badSamples) {
+    private static void scan(Path shard, int shardIndex, String clsCaptionKey, List<Location> out,
+            BadSamples badSamples) {
         String shardName = String.valueOf(shard.getFileName());
         Map<String, Members> byKey = new LinkedHashMap<>();
         String lastMember = "(start of file)";
@@ -103,6 +116,8 @@ public final class TarShardDataset implements ImageTextDataset {
                 String extension = name.substring(dot + 1).toLowerCase(Locale.ROOT);
                 if (extension.equals("txt")) {
                     byKey.computeIfAbsent(key, k -> new Members()).caption = readCaption(tar, entry.getSize());
+                } else if (extension.equals(clsCaptionKey)) {
+                    byKey.computeIfAbsent(key, k -> new Members()).clsCaption = readCaption(tar, entry.getSize());
                 } else if (extension.equals("jpg") || extension.equals("jpeg") || extension.equals("png")) {
                     if (counter.count + entry.getSize() > fileSize) {
                         throw new IOException("member " + name + " runs past the end of the file (truncated shard)");
@@ -128,12 +143,16 @@ public final class TarShardDataset implements ImageTextDataset {
                 if (members.caption == null) {
                     throw new DataException(DataException.Reason.MISSING_CAPTION, id + ": image without a .txt member");
                 }
+                if (clsCaptionKey != null && members.clsCaption == null) {
+                    throw new DataException(DataException.Reason.MISSING_CAPTION, id + ": no ." + clsCaptionKey + " member");
+                }
                 if (members.imageLength > MAX_MEMBER_BYTES) {
                     throw new DataException(DataException.Reason.UNREADABLE_IMAGE,
                             id + ": image member of " + members.imageLength + " bytes exceeds " + MAX_MEMBER_BYTES);
                 }
                 out.add(new Location(id, shardIndex, members.imageOffset, (int) members.imageLength,
-                        Captions.clean(members.caption, id)));
+                        Captions.clean(members.caption, id), members.clsCaption == null ? null
+                                : Captions.clean(members.clsCaption, id + " ." + clsCaptionKey)));
             } catch (DataException e) {
                 badSamples.report(e);
             }
@@ -178,6 +197,13 @@ public final class TarShardDataset implements ImageTextDataset {
     @Override
     public String caption(int index) {
         return locations.get(index).caption();
+    }
+
+    /** The {@code .<clsCaptionKey>} member's caption when the shards were opened with one, else the caption. */
+    @Override
+    public String classificationCaption(int index) {
+        Location at = locations.get(index);
+        return at.clsCaption() != null ? at.clsCaption() : at.caption();
     }
 
     @Override

@@ -7,7 +7,7 @@ package ai.superclip.train;
  * @param loss the total loss, averaged over the step's micro-batches
  * @param clipLoss the contrastive term
  * @param clsLoss the classification term (NaN when training plain CLIP)
- * @param scale the contrastive temperature min(exp(logit_scale), 100) in use
+ * @param scale the contrastive temperature exp(logit_scale) in use, logit_scale within [0, ln 100]
  * @param learningRate the rate this step used
  * @param samplesPerSecond throughput of this step, data loading included
  * @param skipped whether the step was skipped for a non-finite loss

@@ -43,10 +43,13 @@ import java.util.Optional;
  *
  * <p>A run directory holds {@code artifacts/} (the four training artifacts), {@code checkpoints/step-N/}
  * (ONNX Runtime's checkpoint with optimizer state, the IDF statistics and {@code state.json} with the step
- * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step feeds the images,
- * the token ids and the IDF-weighted token targets (the online IDF statistics updated with the batch first),
- * runs forward and backward for each of the {@code accumulation} micro-batches, sets the scheduled learning
- * rate and steps AdamW. A step whose loss is not finite is skipped (its gradients dropped) and counted; too
+ * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step loads its
+ * {@code accumulation} micro-batches, updates the online IDF statistics once with all their captions (the
+ * reference's global batch), then for each micro-batch feeds the images, the token ids and the IDF-weighted token
+ * targets and runs forward and backward; then it sets the scheduled learning rate and steps AdamW. The step's
+ * micro-batches are held together until it ends (as open_clip's accumulation holds them). With
+ * {@link TrainingConfig#dualCaption()} the targets and the IDF statistics come from each record's classification
+ * caption, the contrastive term from its caption. A step whose loss is not finite is skipped (its gradients dropped) and counted; too
  * many in a row stop the run with a message naming the step and the last good checkpoint. A non-finite
  * gradient behind a finite loss is not seen at the step; it is caught when the next checkpoint is written:
  * a checkpoint whose parameters are not all finite is refused (it would never be a good one to resume from).
@@ -72,6 +75,8 @@ public final class Trainer implements AutoCloseable {
      * has no negatives and every IDF weight is 0, so such a batch is dropped and reported instead.
      */
     static final int MIN_MICRO_BATCH = 2;
+    /** The loader's buffer of the classification captions' token ids, in DualCaption training. */
+    static final String CLS_CAPTION_IDS = "cls_caption_ids";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Evaluates exported encoders during training; returns metrics by name. */
@@ -102,6 +107,7 @@ public final class Trainer implements AutoCloseable {
     private Validator validator;
     private int validateEvery;
     private BatchHook batchHook;
+    private boolean allowResumeChanges;
 
     private Trainer(TrainingConfig config, ImageTextDataset data) {
         this.config = config;
@@ -141,6 +147,15 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Lets {@link #resume} continue with a batch size, accumulation, IDF mode or DualCaption setting other than the
+     * checkpoint's (by default refused); a different IDF mode starts that mode's statistics afresh.
+     */
+    public Trainer allowResumeChanges() {
+        this.allowResumeChanges = true;
+        return this;
+    }
+
     /** Test hook: called with every micro-batch after loading, before its tensors are created. */
     Trainer batchHook(BatchHook hook) {
         this.batchHook = hook;
@@ -166,14 +181,19 @@ public final class Trainer implements AutoCloseable {
         PretrainedModel pretrained = config.pretrained() == null ? null : loadPretrained();
         SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(),
                 pretrained == null ? Map.of() : pretrained.weights(), config.seed());
-        IdfStatistics idf = switch (config.idf()) {
-            case ONLINE -> pretrained != null && pretrained.idf() != null
-                    ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
-                    : IdfStatistics.online(tokenizer.vocabularySize());
+        IdfStatistics idf = pretrained != null && pretrained.idf() != null && config.idf() == TrainingConfig.IdfMode.ONLINE
+                ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
+                : newIdfStatistics();
+        return run(artifacts.resolve(ORT_CHECKPOINT), idf, new State(0, 0, 0, 0));
+    }
+
+    /** Fresh IDF statistics of the configured mode. */
+    private IdfStatistics newIdfStatistics() {
+        return switch (config.idf()) {
+            case ONLINE -> IdfStatistics.online(tokenizer.vocabularySize());
             case DISABLED -> IdfStatistics.disabled(tokenizer.vocabularySize());
             case OFFLINE -> IdfStatistics.offline(captions(), tokenizer, targets);
         };
-        return run(artifacts.resolve(ORT_CHECKPOINT), idf, new State(0, 0, 0, 0));
     }
 
     /** The configured pretrained checkpoint, which must hold the model trained and use CLIP's image normalisation. */
@@ -195,7 +215,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * Continues from a checkpoint directory ({@code checkpoints/step-N}), or from the newest complete one
      * when {@code checkpoint} is null ("latest"). With deterministic settings the parameters at any later step
-     * equal those of an uninterrupted run.
+     * equal those of an uninterrupted run. A model, batch size, accumulation, IDF mode or DualCaption setting other
+     * than the checkpoint's is refused, naming the setting (all but the model allowed by {@link #allowResumeChanges}).
      */
     public TrainingResult resume(Path checkpoint) throws OrtException {
         if (checkpoint == null) {
@@ -226,11 +247,42 @@ public final class Trainer implements AutoCloseable {
             throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
         }
         requireSameModel(dir, saved.get("model"));
+        IdfStatistics idf = IdfStatistics.load(dir.resolve(IDF_FILE));
+        String changed = changedSettings(saved, idf);
+        if (!changed.isEmpty() && !allowResumeChanges) {
+            throw new CheckpointException("cannot resume from " + dir + ": " + changed
+                    + "; resume with the checkpoint's settings, or allow the change explicitly (Trainer.allowResumeChanges,"
+                    + " --allow-resume-changes)");
+        }
+        if (!idf.mode().name().equals(config.idf().name())) {
+            idf = newIdfStatistics();
+        }
         Path artifacts = config.output().resolve(ARTIFACTS);
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
             SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
         }
-        return run(dir.resolve(ORT_CHECKPOINT), IdfStatistics.load(dir.resolve(IDF_FILE)), state);
+        return run(dir.resolve(ORT_CHECKPOINT), idf, state);
+    }
+
+    /** The run settings that differ from the checkpoint's, as "name: checkpoint X, this run Y" (or ""). */
+    private String changedSettings(JsonNode saved, IdfStatistics idf) {
+        List<String> changed = new ArrayList<>();
+        if (!idf.mode().name().equals(config.idf().name())) {
+            changed.add("IDF mode: checkpoint " + idf.mode() + ", this run " + config.idf());
+        }
+        JsonNode batchSize = saved.get("batch_size");
+        if (batchSize != null && batchSize.asInt() != config.batchSize()) {
+            changed.add("batch size: checkpoint " + batchSize.asInt() + ", this run " + config.batchSize());
+        }
+        JsonNode dualCaption = saved.get("dual_caption");
+        if (dualCaption != null && dualCaption.asBoolean() != config.dualCaption()) {
+            changed.add("dual caption: checkpoint " + dualCaption.asBoolean() + ", this run " + config.dualCaption());
+        }
+        JsonNode accumulation = saved.get("accumulation");
+        if (accumulation != null && accumulation.asInt() != config.accumulation()) {
+            changed.add("accumulation: checkpoint " + accumulation.asInt() + ", this run " + config.accumulation());
+        }
+        return String.join("; ", changed);
     }
 
     private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, State start) throws OrtException {
@@ -238,13 +290,14 @@ public final class Trainer implements AutoCloseable {
         OrtEnvironment env = OrtRuntime.environment();
         long begin = System.nanoTime();
         int batch = config.batchSize();
-        int vocab = tokenizer.vocabularySize();
         int context = tokenizer.contextLength();
         int imageSize = model.vision().imageSize();
         boolean superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
         FloatBuffer decayValue = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer clsTargets = ByteBuffer.allocateDirect(batch * vocab * Float.BYTES).order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
+        LongBuffer targetIds = ByteBuffer.allocateDirect(batch * context * Long.BYTES).order(ByteOrder.nativeOrder())
+                .asLongBuffer();
+        FloatBuffer targetWeights = ByteBuffer.allocateDirect(batch * context * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
         LearningRateSchedule schedule = config.schedule();
         float decay = model.adamW().weightDecay();
         int k = config.accumulation();
@@ -258,12 +311,7 @@ public final class Trainer implements AutoCloseable {
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
                         artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), options);
-                BatchLoader loader = BatchLoader.builder(data, new ImagePreprocessor(imageSize))
-                        .batchSize(batch).workers(2).prefetch(4).seed(config.seed()).shuffle(true).augment(true)
-                        .dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch)).epochs(Integer.MAX_VALUE).startAt(new Position(start.epoch(), start.index()))
-                        .longBuffer(SuperClipModel.INPUT_IDS, context)
-                        .onBatchFilled(b -> tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0)))
-                        .build();
+                BatchLoader loader = loader(start, batch, context, k);
                 OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k});
                 OnnxTensor decayTensor = OnnxTensor.createTensor(env, decayValue, new long[] {1});
                 PinnedScalars out = new PinnedScalars(env, session.trainOutputNames())) {
@@ -275,7 +323,8 @@ public final class Trainer implements AutoCloseable {
                 in.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, decayTensor);
             }
             List<String> batchInputs = superclip
-                    ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGETS)
+                    ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGET_IDS,
+                            SuperClipModel.CLS_TARGET_WEIGHTS)
                     : List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS);
             listeners.forEach(l -> l.onStart(config, start.step()));
             Position position = new Position(start.epoch(), start.index());
@@ -288,22 +337,42 @@ public final class Trainer implements AutoCloseable {
                 double scale = Double.NaN;
                 int samples = 0;
                 boolean finite = true;
-                for (int micro = 0; micro < k; micro++) {
-                    decayValue.put(0, micro == k - 1 ? (float) (lr * decay) : 0f);
-                    try (Batch b = loader.next()) {
+                List<Batch> micros = new ArrayList<>(k);
+                try {
+                    for (int micro = 0; micro < k; micro++) {
+                        Batch b = loader.next();
+                        micros.add(b);
                         if (batchHook != null) {
                             batchHook.accept(step + 1, micro, b);
                         }
+                    }
+                    int[][][] captionIds = new int[k][][];
+                    int stepCaptions = 0;
+                    if (superclip) {
+                        for (int micro = 0; micro < k; micro++) {
+                            Batch b = micros.get(micro);
+                            String read = config.dualCaption() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS;
+                            captionIds[micro] = targets.sparse(rows(b.longBuffer(read), b.size() * context));
+                            stepCaptions += b.size();
+                        }
+                        idf.update(concat(captionIds, stepCaptions));
+                    }
+                    for (int micro = 0; micro < k; micro++) {
+                        decayValue.put(0, micro == k - 1 ? (float) (lr * decay) : 0f);
+                        Batch b = micros.get(micro);
                         int n = b.size();
                         LongBuffer ids = rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context);
                         in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, rows(b.images(), n * 3 * imageSize * imageSize),
                                 new long[] {n, 3, imageSize, imageSize}));
                         in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, ids, new long[] {n, context}));
                         if (superclip) {
-                            clsTargets.clear();
-                            idf.observe(targets.sparse(ids), clsTargets);
-                            in.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, rows(clsTargets, n * vocab),
-                                    new long[] {n, vocab}));
+                            targetIds.clear();
+                            targetWeights.clear();
+                            idf.normalisedTargets(captionIds[micro], stepCaptions, context, targetIds, targetWeights);
+                            in.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, rows(targetIds, n * context),
+                                    new long[] {n, context}));
+                            in.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env,
+                                    rows(targetWeights, n * context), new long[] {n, context}));
                         }
                         try {
                             session.trainStep(in, out.tensors);
@@ -319,6 +388,8 @@ public final class Trainer implements AutoCloseable {
                         samples += n;
                         position = b.nextPosition();
                     }
+                } finally {
+                    micros.forEach(Batch::close);
                 }
                 step++;
                 if (finite) {
@@ -362,6 +433,34 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The training data from {@code start}: shuffled, augmented, whole batches, the captions tokenized on the
+     * workers, room for the {@code heldPerStep} micro-batches a step holds.
+     */
+    private BatchLoader loader(State start, int batch, int context, int heldPerStep) {
+        BatchLoader.Builder b = BatchLoader.builder(data, new ImagePreprocessor(model.vision().imageSize()))
+                .batchSize(batch).workers(2).prefetch(Math.max(4, heldPerStep)).seed(config.seed()).shuffle(true)
+                .augment(true).dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch)).epochs(Integer.MAX_VALUE)
+                .startAt(new Position(start.epoch(), start.index())).longBuffer(SuperClipModel.INPUT_IDS, context)
+                .onBatchFilled(this::tokenize);
+        if (config.dualCaption()) {
+            b.longBuffer(CLS_CAPTION_IDS, context);
+        }
+        return b.build();
+    }
+
+    /** Tokenizes a loaded batch (on the loader's workers): its captions and, for DualCaption, its classification captions. */
+    private void tokenize(Batch b) {
+        tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0));
+        if (config.dualCaption()) {
+            List<String> classification = new ArrayList<>(b.size());
+            for (int i = 0; i < b.size(); i++) {
+                classification.add(data.classificationCaption(b.index(i)));
+            }
+            tokenizer.encodeBatch(classification, rows(b.longBuffer(CLS_CAPTION_IDS), 0));
+        }
+    }
+
     private Path checkpoint(TrainingSession session, IdfStatistics idf, State state) {
         Path written = store.write(state.step(), dir -> {
             session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), true);
@@ -372,6 +471,7 @@ public final class Trainer implements AutoCloseable {
             doc.put("model", modelJson);
             doc.put("batch_size", config.batchSize());
             doc.put("accumulation", config.accumulation());
+            doc.put("dual_caption", config.dualCaption());
             doc.put("steps", config.steps());
             doc.put("lr", config.learningRate());
             doc.put("seed", config.seed());
@@ -461,7 +561,8 @@ public final class Trainer implements AutoCloseable {
     private List<String> captions() {
         List<String> out = new ArrayList<>(data.size());
         for (int i = 0; i < data.size(); i++) {
-            out.add(data.caption(i)); // no image decoding for caption statistics
+            // no image decoding for caption statistics; the IDF counts the captions the classification term reads
+            out.add(config.dualCaption() ? data.classificationCaption(i) : data.caption(i));
         }
         return out;
     }
@@ -496,6 +597,17 @@ public final class Trainer implements AutoCloseable {
         public void close() {
             tensors.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The rows of {@code parts}, {@code count} in all, in order. */
+    private static int[][] concat(int[][][] parts, int count) {
+        int[][] all = new int[count][];
+        int at = 0;
+        for (int[][] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
     /** A view of the first {@code count} elements of {@code buffer} (0 means all), independent of its position. */

@@ -14,7 +14,8 @@ import java.util.List;
  *
  * <p><b>Gradient accumulation</b> ({@code accumulation} = k): each optimizer step sums the gradients of k
  * micro-batches of {@code batchSize}, each scaled by 1/k. For the classification term (a per-sample mean) k
- * micro-batches of m equal one batch of k·m exactly. For the contrastive term, negatives are local to each
+ * micro-batches of m equal one batch of k·m exactly, its IDF-weighted targets included (the statistics are updated
+ * once per step with all k·m captions before any micro-batch's loss). For the contrastive term, negatives are local to each
  * micro-batch (open_clip without its feature cache): the loss of k micro-batches of m is not the loss of one
  * batch of k·m, which would contrast every pair across micro-batches.
  *
@@ -31,6 +32,9 @@ import java.util.List;
  * @param keepCheckpoints how many recent checkpoints to keep
  * @param maxBadStepsInARow consecutive non-finite steps tolerated before training stops
  * @param idf IDF weighting of the classification targets: online (the reference), offline or disabled
+ * @param dualCaption DualCaption training: the contrastive term on each record's caption, the classification term
+ *     (and the IDF statistics) on its {@linkplain ai.superclip.data.ImageTextDataset#classificationCaption
+ *     classification caption}
  * @param frozenPrefixes parameter-name prefixes to freeze (e.g. "visual." to lock the image tower)
  * @param output run directory: artifacts, checkpoints, metrics log, exported encoders
  * @param device "cpu" or "cuda[:id]"
@@ -41,8 +45,8 @@ import java.util.List;
  */
 public record TrainingConfig(ModelConfig model, int batchSize, int accumulation, int steps, double learningRate,
         int warmupSteps, double learningRateFloor, long seed, int threads, int checkpointEvery, int keepCheckpoints,
-        int maxBadStepsInARow, IdfMode idf, List<String> frozenPrefixes, Path output, String device, int logEvery,
-        Path pretrained) {
+        int maxBadStepsInARow, IdfMode idf, boolean dualCaption, List<String> frozenPrefixes, Path output, String device,
+        int logEvery, Path pretrained) {
 
     /** How the classification targets are weighted. */
     public enum IdfMode { ONLINE, OFFLINE, DISABLED }
@@ -93,6 +97,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         b.keepCheckpoints = keepCheckpoints;
         b.maxBadStepsInARow = maxBadStepsInARow;
         b.idf = idf;
+        b.dualCaption = dualCaption;
         b.frozenPrefixes = frozenPrefixes;
         b.output = output;
         b.device = device;
@@ -116,6 +121,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         private int keepCheckpoints = 2;
         private int maxBadStepsInARow = 5;
         private IdfMode idf = IdfMode.ONLINE;
+        private boolean dualCaption;
         private List<String> frozenPrefixes = List.of();
         private Path output = Path.of("runs", "train");
         private String device = "cpu";
@@ -192,6 +198,12 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
             return this;
         }
 
+        /** DualCaption training (off by default): see {@link TrainingConfig#dualCaption()}. */
+        public Builder dualCaption(boolean v) {
+            dualCaption = v;
+            return this;
+        }
+
         public Builder frozenPrefixes(List<String> v) {
             frozenPrefixes = v;
             return this;
@@ -226,8 +238,8 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         public TrainingConfig build() {
             int warmup = warmupSteps != null ? warmupSteps : steps / 10;
             return new TrainingConfig(model, batchSize, accumulation, steps, learningRate, warmup, learningRateFloor,
-                    seed, threads, checkpointEvery, keepCheckpoints, maxBadStepsInARow, idf, frozenPrefixes, output,
-                    device, logEvery, pretrained);
+                    seed, threads, checkpointEvery, keepCheckpoints, maxBadStepsInARow, idf, dualCaption, frozenPrefixes,
+                    output, device, logEvery, pretrained);
         }
     }
 

@@ -67,6 +67,22 @@ class CsvDatasetTest {
     }
 
     @Test
+    void aSecondCaptionColumnGivesTheClassificationCaptions() throws IOException {
+        Path csv = manifest("filepath,title,long\nimg/a.png,red,a small red square on white\nimg/b.png,green,\n"
+                + "img/c.png,blue,a blue square\n");
+        CsvDataset data = CsvDataset.open(csv, "filepath", "title", "long", ',', BadSamples.skip());
+        assertEquals(2, data.size(), "the row without a second caption is bad");
+        assertEquals("red", data.caption(0));
+        assertEquals("a small red square on white", data.classificationCaption(0));
+        assertEquals("a blue square", data.classificationCaption(1));
+        assertEquals(1, data.badSamples().total());
+        DataException e = assertThrows(DataException.class,
+                () -> CsvDataset.open(csv, "filepath", "title", "longer", ',', BadSamples.skip()));
+        assertTrue(e.getMessage().contains("no column 'longer'"), e.getMessage());
+        assertEquals("red", CsvDataset.open(csv, "filepath", "title").classificationCaption(0), "one caption: both terms");
+    }
+
+    @Test
     void aMissingColumnIsNamedWithTheAvailableOnes() throws IOException {
         Path csv = manifest("path,caption\nimg/a.png,x\n");
         DataException e = assertThrows(DataException.class, () -> CsvDataset.open(csv, "filepath", "caption"));

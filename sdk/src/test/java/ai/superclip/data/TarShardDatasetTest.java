@@ -57,6 +57,20 @@ class TarShardDatasetTest {
     }
 
     @Test
+    void aSecondCaptionMemberGivesTheClassificationCaptions() throws IOException {
+        Path shard = TestFiles.writeTar(dir.resolve("shard.tar"), members(
+                "a.png", TestFiles.png(4, 4, 0xFF0000), "a.txt", text("red"), "a.long.txt", text("a small red square"),
+                "b.png", TestFiles.png(4, 4, 0), "b.txt", text("black")));
+        BadSamples bad = BadSamples.skip();
+        TarShardDataset data = TarShardDataset.open(List.of(shard), "long.txt", bad);
+        assertEquals(1, data.size(), "the sample without a second caption is bad");
+        assertEquals("red", data.caption(0));
+        assertEquals("a small red square", data.classificationCaption(0));
+        assertEquals(1, bad.total());
+        assertEquals("black", TarShardDataset.open(shard).classificationCaption(1), "one caption: both terms");
+    }
+
+    @Test
     void unpairedMembersAndATruncatedShardAreReported() throws IOException {
         byte[] last = TestFiles.png(64, 64, 0x123456);
         byte[] whole = TestFiles.tar(members(

@@ -127,7 +127,7 @@ class OpGradientTest {
                 c("Where", "constant mask", x -> where(x.get(0), x.get(1)), In.of(3, 4), In.of(4)),
                 c("Cast", "float -> double -> float", x -> x.get(0).cast(DType.DOUBLE).cast(DType.FLOAT), In.of(3, 4)),
                 c("Identity", "", x -> x.get(0).graph().apply(Op.IDENTITY, x.get(0)), In.of(3, 4)),
-                c("Clip", "clamp max 0.3", x -> Functions.clampMax(x.get(0), 0.3), In.of(3, 4)),
+                c("Clip", "clamp max 0.3", x -> clampMax(x.get(0), 0.3), In.of(3, 4)),
                 c("L2 normalise", "rows", x -> Functions.l2Normalize(x.get(0)), In.of(3, 5)),
                 c("Soft-target CE", "run-time batch", x -> Functions.softTargetCrossEntropy(x.get(0), x.get(1).softmax(-1)),
                         In.batched(4, 6), In.batched(4, 6)),
@@ -297,6 +297,12 @@ class OpGradientTest {
                 .input(x.get(0)).input(x.get(1)).input(x.get(2)).buildAll().get(0);
     }
 
+    /** Clip(x, max) without a lower bound. */
+    private static Value clampMax(Value x, double max) {
+        Graph g = x.graph();
+        return g.node(Op.CLIP).input(x).input(null).input(g.scalar(max, DType.FLOAT)).build();
+    }
+
     private static Value where(Value a, Value b) {
         Graph g = a.graph();
         float[] m = {1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1};
@@ -307,7 +313,7 @@ class OpGradientTest {
     /** A whole pre-LN block (parameters embedded as initializers): checks the gradient reaching its input. */
     private static Value attentionBlock(Value x) {
         Graph g = x.graph();
-        Transformer t = new Transformer(8, 1, 2, 16, Activation.GELU, true);
+        Transformer t = new Transformer(8, 1, 2, 16, Activation.GELU, true, Transformer.Initialisation.CLIP_TEXT);
         Value mask = Transformer.causalMask(g, 4);
         return g.inScope("block", () -> t.block(x, mask));
     }

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The tiny preset trained through ONNX Runtime's training API: it fits a batch, and AdamW decays matrices only. */
+/**
+ * The tiny preset trained through ONNX Runtime's training API: it fits a batch, AdamW decays what open_clip decays,
+ * and logit_scale is kept within [0, ln 100] as open_clip's training loop keeps it.
+ */
 class ModelTrainingTest {
     private static final ModelConfig TINY = Presets.get("tiny");
     private static final float LR = 2e-3f;
@@ -81,8 +84,11 @@ class ModelTrainingTest {
         double decayRate = (double) LR * config.adamW().weightDecay();
         double tolerance = 1e-6;
         for (Parameter p : SuperClipModel.training(config).graph().parameters()) {
-            boolean matrix = p.shape().length >= 2 && !p.name().endsWith("positional_embedding");
-            assertEquals(matrix, p.decay(), p.name() + ": weight decay applies to weight matrices only");
+            // open_clip_train/main.py: exclude = p.ndim < 2 or "bn" in n or "ln" in n or "bias" in n or 'logit_scale' in n
+            String n = p.name();
+            boolean excluded = p.shape().length < 2 || n.contains("bn") || n.contains("ln") || n.contains("bias")
+                    || n.contains("logit_scale");
+            assertEquals(!excluded, p.decay(), n + ": open_clip's weight-decay groups");
             float[] w0 = before.get(p.name());
             float[] g = gradients.get(OracleParity.GRAD + p.name());
             float[] w1 = after.get(p.name());
@@ -97,6 +103,54 @@ class ModelTrainingTest {
             boolean zeroInitialised = largestDecay == 0; // biases: decay or not, they stay put
             assertTrue(zeroInitialised || largestDecay > 10 * tolerance, p.name() + ": the check must tell decay from none");
         }
+    }
+
+    /**
+     * open_clip steps logit_scale unclamped and then clamps the parameter to [0, ln 100]: a value beyond a bound
+     * enters the next step at the bound, with the (non-zero) gradient there, and AdamW moves it from the bound.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {5.0, -1.0})
+    void logitScaleOutOfBoundsStepsFromItsBoundWithAGradient(double start) throws Exception {
+        ModelConfig config = new ModelConfig(TINY.embedDim(), TINY.vision(), TINY.text(), TINY.loss(), TINY.lambda(),
+                new AdamW(0.9f, 0.98f, 1e-3f, 0.2f));
+        SuperClipModel.writeTrainingArtifacts(dir, config, List.of(), Map.of(SuperClipModel.LOGIT_SCALE,
+                new float[] {(float) start}), 2);
+        double bound = start > 0 ? (float) Math.log(SuperClipModel.MAX_LOGIT_SCALE) : 0;
+        TestBatch batch = TestBatch.random(config, 4, 5);
+        Map<String, float[]> atBound = weights(dir.resolve(TrainingArtifacts.CHECKPOINT));
+        atBound.put(SuperClipModel.LOGIT_SCALE, new float[] {(float) bound});
+        float g = gradients(config, atBound, batch).get(OracleParity.GRAD + SuperClipModel.LOGIT_SCALE)[0];
+        Map<String, OnnxTensor> inputs = trainInputs(batch);
+        float scale;
+        float secondScale;
+        try (TrainingSession s = open(dir)) {
+            try (StepOutputs out = s.trainStep(inputs)) {
+                scale = out.getFloat(SuperClipModel.SCALE);
+            }
+            s.optimizerStep();
+            s.saveCheckpoint(dir.resolve("after"), false);
+            s.lazyResetGrad();
+            try (StepOutputs out = s.trainStep(inputs)) { // writes the parameter back clamped
+                secondScale = out.getFloat(SuperClipModel.SCALE);
+            }
+            s.saveCheckpoint(dir.resolve("clamped"), false);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+        assertEquals(Math.exp(bound), scale, 1e-4, "the forward reads logit_scale clamped");
+        assertTrue(Math.abs(g) > 1e-4, "gradient at the bound: " + g);
+        double expected = bound - LR * g / (Math.abs((double) g) + config.adamW().epsilon()); // AdamW step 1, no decay
+        float after = weights(dir.resolve("after")).get(SuperClipModel.LOGIT_SCALE)[0];
+        assertEquals(expected, after, 1e-6, "stepped from the bound " + bound + ", not from " + start);
+        double clamped = Math.min(Math.max(after, 0), (float) Math.log(SuperClipModel.MAX_LOGIT_SCALE));
+        float stored = weights(dir.resolve("clamped")).get(SuperClipModel.LOGIT_SCALE)[0];
+        System.out.printf("logit_scale from %.1f: stepped to %.6f, stored by the next step %.6f%n", start, after, stored);
+        // the training step writes clamp(p) / (1 - lr·wd): the optimizer's decay, from which logit_scale is exempt,
+        // brings it back to clamp(p)
+        double rate = (double) LR * config.adamW().weightDecay();
+        assertEquals(clamped / (1 - rate), stored, 1e-6, "the next step keeps the parameter within [0, ln 100]");
+        assertEquals(Math.exp(clamped), secondScale, 1e-4);
     }
 
     /** Gradients of the loss at {@code weights} from our autodiff in a plain session, as "grad:" + name. */

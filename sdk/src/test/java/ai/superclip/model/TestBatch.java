@@ -61,6 +61,21 @@ record TestBatch(ModelConfig config, int size, float[] pixels, long[] ids, float
         return new long[] {size, config.text().vocabSize()};
     }
 
+    /** The targets as the model takes them: each row's ids with a non-zero target and those targets, padded. */
+    private void sparseTargets(long[] ids, float[] weights) {
+        int vocab = config.text().vocabSize();
+        int width = config.text().contextLength();
+        for (int b = 0; b < size; b++) {
+            int k = 0;
+            for (int c = 0; c < vocab; c++) {
+                if (targets[b * vocab + c] != 0) {
+                    ids[b * width + k] = c;
+                    weights[b * width + k++] = targets[b * vocab + c];
+                }
+            }
+        }
+    }
+
     /** The ids row by row. */
     long[][] idRows() {
         int context = config.text().contextLength();
@@ -77,7 +92,12 @@ record TestBatch(ModelConfig config, int size, float[] pixels, long[] ids, float
         m.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), pixelShape()));
         m.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), idShape()));
         if (config.loss() == Loss.SUPERCLIP) {
-            m.put(SuperClipModel.CLS_TARGETS, OnnxTensor.createTensor(env, FloatBuffer.wrap(targets), targetShape()));
+            long[] targetIds = new long[size * config.text().contextLength()];
+            float[] targetWeights = new float[targetIds.length];
+            sparseTargets(targetIds, targetWeights);
+            m.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(targetIds), idShape()));
+            m.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env, FloatBuffer.wrap(targetWeights),
+                    idShape()));
         }
         return m;
     }

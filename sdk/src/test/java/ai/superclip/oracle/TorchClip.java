@@ -31,7 +31,6 @@ import java.util.function.Function;
  */
 public final class TorchClip {
     static final double LN_EPS = 1e-5;
-    static final double MAX_LOGIT_SCALE = 100;
 
     /** The losses of one pass; {@code cls} is null for the CLIP loss, {@code clip} null for the classifier. */
     public record Losses(NDArray total, NDArray clip, NDArray cls) {}
@@ -65,7 +64,7 @@ public final class TorchClip {
         NDArray imageFeatures = normalize(imageEmbedding(tokens));
         NDArray textFeatures = normalize(textEmbedding(ids, eotRows, cfg));
 
-        NDArray scale = param("logit_scale").exp().minimum(scalar(MAX_LOGIT_SCALE));
+        NDArray scale = param("logit_scale").exp(); // unclamped: open_clip clamps the parameter after each step
         NDArray logits = imageFeatures.matMul(textFeatures.transpose()).mul(scale);
         NDArray clip = hardCrossEntropy(logits).add(hardCrossEntropy(logits.transpose())).div(scalar(2));
         if (cfg.loss() == LossKind.CLIP) {

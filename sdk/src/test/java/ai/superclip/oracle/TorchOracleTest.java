@@ -167,11 +167,11 @@ class TorchOracleTest {
     }
 
     @Test
-    void clampedLogitScaleGetsNoGradient() {
+    void logitScaleIsNotClampedInTheForward() {
         Tiny m = new Tiny(new Random(6));
         m.params.put("logit_scale", new OracleTensor(new long[0], new double[] {Math.log(200)}));
         Result r = oracle.superclip(m.params, m.images, m.ids, m.targets, m.cfg);
-        assertEquals(0, r.gradients().get("logit_scale").get(0));
+        assertTrue(r.gradients().get("logit_scale").get(0) != 0);
     }
 
     /**

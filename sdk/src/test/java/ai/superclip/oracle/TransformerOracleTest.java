@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
 import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
@@ -38,9 +39,9 @@ class TransformerOracleTest {
         Graph g = new Graph();
         Value x = g.input("x", DType.FLOAT, Shape.UNKNOWN, T, D);
         Value targets = g.input("targets", DType.FLOAT, Shape.UNKNOWN, CLASSES);
-        Value h = new Transformer(D, 2, HEADS, 4 * D, Activation.GELU, true).apply(x);
+        Value h = new Transformer(D, 2, HEADS, 4 * D, Activation.GELU, true, Transformer.Initialisation.CLIP_TEXT).apply(x);
         Value pooled = Layers.layerNorm(h, "ln_final").mean(false, 1);
-        Value loss = Functions.softTargetCrossEntropy(Layers.linear(pooled, "head", CLASSES, 0.2), targets);
+        Value loss = Functions.softTargetCrossEntropy(Layers.linear(pooled, "head", CLASSES, Init.normal(0.2), Init.zeros()), targets);
         List<Parameter> params = g.parameters();
 
         Random random = new Random(11);

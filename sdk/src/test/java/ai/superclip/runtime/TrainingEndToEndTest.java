@@ -13,6 +13,7 @@ import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.autodiff.Autodiff;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
 import ai.superclip.graph.ModelSpec;
 import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Shape;
@@ -75,8 +76,8 @@ class TrainingEndToEndTest {
     private static Map<String, Value> classifier(Graph g) {
         Value x = g.input("x", DType.FLOAT, Shape.UNKNOWN, FEATURES);
         Value y = g.input("y", DType.FLOAT, Shape.UNKNOWN, CLASSES);
-        Value h = Layers.layerNorm(Functions.gelu(Layers.linear(x, "fc1", 16, 0.3)), "norm");
-        Value logits = Layers.linear(h, "head", CLASSES, 0.3);
+        Value h = Layers.layerNorm(Functions.gelu(Layers.linear(x, "fc1", 16, Init.normal(0.3), Init.zeros())), "norm");
+        Value logits = Layers.linear(h, "head", CLASSES, Init.normal(0.3), Init.zeros());
         Map<String, Value> m = new LinkedHashMap<>();
         m.put("x", x);
         m.put("y", y);

@@ -1,5 +1,6 @@
 package ai.superclip.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +9,14 @@ import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.data.SyntheticScenes;
 import ai.superclip.model.SuperClipModel;
+import ai.superclip.tokenization.ClipTokenizer;
+import ai.superclip.tokenization.IdfStatistics;
+import ai.superclip.tokenization.TokenTargets;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +28,7 @@ class TrainerTest {
     @TempDir
     Path dir;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SyntheticScenes SCENES = SyntheticScenes.builder().seed(3).count(256).build();
 
     private static TrainingConfig.Builder tiny(Path out, int steps) {
@@ -85,14 +93,89 @@ class TrainerTest {
     @Test
     void headGradientsAccumulateLikeOneLargeBatch() throws Exception {
         // Only the classification head trains: its gradient comes from the classification term alone, for which
-        // two micro-batches of 8 must equal one batch of 16 (IDF off: online statistics update per micro-batch).
+        // two micro-batches of 8 must equal one batch of 16, online IDF targets included.
         List<String> frozen = List.of("visual.", "token_embedding.", "positional_embedding", "transformer.",
                 "ln_final.", "text_projection", "logit_scale");
-        Path a = run(tiny(dir.resolve("micro"), 3).batchSize(8).accumulation(2).frozenPrefixes(frozen)
-                .idf(TrainingConfig.IdfMode.DISABLED).build());
-        Path b = run(tiny(dir.resolve("whole"), 3).batchSize(16).accumulation(1).frozenPrefixes(frozen)
-                .idf(TrainingConfig.IdfMode.DISABLED).build());
+        Path a = run(tiny(dir.resolve("micro"), 3).batchSize(8).accumulation(2).frozenPrefixes(frozen).build());
+        Path b = run(tiny(dir.resolve("whole"), 3).batchSize(16).accumulation(1).frozenPrefixes(frozen).build());
         assertSameParameters(a, b, 1e-6, SuperClipModel.HEAD_PREFIX);
+        IdfStatistics micro = IdfStatistics.load(a.resolve(Trainer.IDF_FILE));
+        IdfStatistics whole = IdfStatistics.load(b.resolve(Trainer.IDF_FILE));
+        assertEquals(3, micro.samples(), "one IDF update per optimizer step");
+        assertEquals(whole.samples(), micro.samples());
+        assertArrayEquals(whole.frequencies(), micro.frequencies(), 1e-15);
+        List<Double> microLoss = classificationLosses(dir.resolve("micro"));
+        List<Double> wholeLoss = classificationLosses(dir.resolve("whole"));
+        double worst = 0;
+        for (int i = 0; i < 3; i++) {
+            worst = Math.max(worst, Math.abs(microLoss.get(i) - wholeLoss.get(i)));
+        }
+        System.out.printf("classification loss, 2 x 8 vs 16 over 3 steps: largest difference %.3e%n", worst);
+        assertTrue(worst < 1e-6, "cls_loss " + microLoss + " vs " + wholeLoss);
+    }
+
+    private static List<Double> classificationLosses(Path run) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+            losses.add(JSON.readTree(line).get("cls_loss").asDouble());
+        }
+        return losses;
+    }
+
+    @Test
+    void resumingWithOtherIdfModeBatchSizeOrAccumulationIsRefusedUnlessAllowed() throws Exception {
+        run(tiny(dir, 3).build());
+        List<TrainingConfig> changed = List.of(tiny(dir, 4).idf(TrainingConfig.IdfMode.DISABLED).build(),
+                tiny(dir, 4).batchSize(16).build(), tiny(dir, 4).accumulation(2).build());
+        List<String> settings = List.of("IDF mode: checkpoint ONLINE, this run DISABLED",
+                "batch size: checkpoint 8, this run 16", "accumulation: checkpoint 1, this run 2");
+        for (int i = 0; i < changed.size(); i++) {
+            try (Trainer t = Trainer.create(changed.get(i), SCENES)) {
+                CheckpointException e = assertThrows(CheckpointException.class, () -> t.resume(null));
+                assertTrue(e.getMessage().contains(settings.get(i)), e.getMessage());
+            }
+        }
+        try (Trainer t = Trainer.create(changed.get(0), SCENES)) {
+            TrainingResult result = t.allowResumeChanges().resume(null);
+            assertEquals(4, result.steps());
+            assertEquals(IdfStatistics.Mode.DISABLED, IdfStatistics.load(result.checkpoint().resolve(Trainer.IDF_FILE)).mode());
+        }
+    }
+
+    @Test
+    void dualCaptionContrastsShortCaptionsAndClassifiesLongOnes() throws Exception {
+        TrainingConfig config = tiny(dir, 2).dualCaption(true).idf(TrainingConfig.IdfMode.OFFLINE).build();
+        List<String> mismatches = new ArrayList<>();
+        int[] rows = {0};
+        TrainingResult result;
+        try (ClipTokenizer clip = ClipTokenizer.clip(); Trainer t = Trainer.create(config, SCENES)) {
+            t.batchHook((step, micro, b) -> {
+                long[] ids = new long[77];
+                long[] clsIds = new long[77];
+                for (int i = 0; i < b.size(); i++) {
+                    b.longBuffer(SuperClipModel.INPUT_IDS).get(i * 77, ids);
+                    b.longBuffer(Trainer.CLS_CAPTION_IDS).get(i * 77, clsIds);
+                    int index = b.index(i);
+                    if (!Arrays.equals(clip.encode(SCENES.shortCaption(index)), ids)
+                            || !Arrays.equals(clip.encode(SCENES.longCaption(index)), clsIds)) {
+                        mismatches.add("record " + index);
+                    }
+                    rows[0]++;
+                }
+            });
+            result = t.train();
+            assertEquals(List.of(), mismatches);
+            assertEquals(16, rows[0]);
+            // the IDF statistics count the long captions, the ones the classification term reads
+            List<String> longCaptions = new ArrayList<>();
+            for (int i = 0; i < SCENES.size(); i++) {
+                longCaptions.add(SCENES.longCaption(i));
+            }
+            IdfStatistics expected = IdfStatistics.offline(longCaptions, clip, TokenTargets.of(clip, true));
+            IdfStatistics saved = IdfStatistics.load(result.checkpoint().resolve(Trainer.IDF_FILE));
+            assertArrayEquals(expected.frequencies(), saved.frequencies());
+        }
+        assertTrue(Double.isFinite(result.finalLoss()));
     }
 
     @Test

@@ -26,7 +26,8 @@ import java.util.Map;
  * {@link #clip()} gives OpenAI's CLIP BPE tokenizer from the shipped resource; {@link #load}
  * takes any tokenizer.json (WordPiece, SentencePiece, byte-level BPE) with its special tokens.
  *
- * <p>Input is sanitised rather than rejected: lone UTF-16 surrogates become U+FFFD, empty or
+ * <p>Captions are cleaned as open_clip cleans them before BPE ({@link TextCleaner}: ftfy's simple fixes, HTML
+ * unescaping, whitespace). Input is sanitised rather than rejected: lone UTF-16 surrogates become U+FFFD, empty or
  * blank captions give {@code [start, end, pad...]}. Instances are thread-safe; close once, after
  * all use.
  */
@@ -229,7 +230,7 @@ public final class ClipTokenizer implements AutoCloseable {
             if (caption == null) {
                 throw new TokenizationException("caption at batch index " + i + " is null");
             }
-            texts[i] = replaceLoneSurrogates(caption);
+            texts[i] = TextCleaner.clean(replaceLoneSurrogates(caption));
         }
         // The Encoding objects of DJL's public API copy tokens, offsets and masks per token; the
         // native handles give just the ids. The tokenizer must stay reachable during native calls:

@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,8 +29,11 @@ import java.util.List;
  *   <li>{@link Mode#DISABLED}: every weight is 1 (plain L1-normalised multi-hot, for ablations).
  * </ul>
  *
- * <p>Statistics save and load bit-exactly. Methods are synchronised, so prefetch threads may share
- * one instance; {@link #observe} updates and weighs a batch atomically, in the reference's order.
+ * <p>One optimizer step updates the statistics once with all its captions, then weighs them: with k
+ * micro-batches of m captions, {@link #update} takes the k·m captions (B = k·m) and {@link #normalisedTargets}
+ * writes each micro-batch's rows with B = k·m, so k micro-batches of m get exactly the targets of one batch of
+ * k·m (the reference's global batch). Statistics save and load bit-exactly. Methods are synchronised, so threads
+ * may share one instance.
  */
 public final class IdfStatistics {
 
@@ -168,28 +172,41 @@ public final class IdfStatistics {
     }
 
     /**
-     * Writes the target rows {@code [B, vocabularySize]} for a batch at the buffer's position and
-     * advances it: {@code w_c / sum(w over the caption's ids)} at each id c of a caption, 0
-     * elsewhere. A caption whose weights sum to 0 (no ids, or only ids seen in every caption)
-     * gets an all-zero row.
+     * Writes the target rows sparsely, {@code width} entries per caption, at the buffers' positions and advances
+     * them: a caption's ids into {@code ids} and {@code w_c / sum(w over the caption's ids)} for each id c into
+     * {@code weights}, padded with id 0 and weight 0; the weights are those of a batch of {@code batchSize}
+     * captions (the step's, which {@code rows} are part of). A caption whose weights sum to 0 (no ids, or only ids
+     * seen in every caption) gets all-zero weights. The dense row would hold each weight at its id, 0 elsewhere.
      */
-    public synchronized void normalisedTargets(int[][] batch, FloatBuffer out) {
-        int batchSize = batch.length;
-        double[] sums = new double[batchSize];
-        for (int r = 0; r < batchSize; r++) {
-            for (int id : batch[r]) {
+    public synchronized void normalisedTargets(int[][] rows, int batchSize, int width, LongBuffer ids,
+            FloatBuffer weights) {
+        if (batchSize < rows.length) {
+            throw new IllegalArgumentException(rows.length + " rows are more than the batch of " + batchSize);
+        }
+        long needed = (long) rows.length * width;
+        if (ids.remaining() < needed || weights.remaining() < needed) {
+            throw new IllegalArgumentException("target buffers have " + ids.remaining() + " ids and "
+                    + weights.remaining() + " weights left, the batch needs " + needed + " of each");
+        }
+        for (int r = 0; r < rows.length; r++) {
+            if (rows[r].length > width) {
+                throw new IllegalArgumentException("caption at batch index " + r + " has " + rows[r].length
+                        + " distinct ids, more than the " + width + " target entries");
+            }
+            double sum = 0;
+            for (int id : rows[r]) {
                 TokenTargets.checkId(id, r, frequencies.length);
-                sums[r] += weight(id, batchSize);
+                sum += weight(id, batchSize);
+            }
+            for (int id : rows[r]) {
+                ids.put(id);
+                weights.put(sum > 0 ? (float) (weight(id, batchSize) / sum) : 0f);
+            }
+            for (int k = rows[r].length; k < width; k++) {
+                ids.put(0);
+                weights.put(0f);
             }
         }
-        TokenTargets.writeDense(batch, frequencies.length, out,
-                (row, id) -> sums[row] > 0 ? weight(id, batchSize) / sums[row] : 0);
-    }
-
-    /** {@link #update} then {@link #normalisedTargets}, atomically: one training step's targets. */
-    public synchronized void observe(int[][] batch, FloatBuffer out) {
-        update(batch);
-        normalisedTargets(batch, out);
     }
 
     /** Writes the statistics to {@code file} (big-endian; doubles bit-exact). */

@@ -1,6 +1,5 @@
 package ai.superclip.tokenization;
 
-import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
 
@@ -8,9 +7,8 @@ import java.util.Arrays;
  * Multi-hot token targets: which vocabulary ids occur in each encoded caption row (a repeated
  * token counts once).
  *
- * <p>The sparse form is one sorted {@code int[]} of distinct ids per caption; the dense form is a
- * row-major {@code [B, vocabularySize]} float block for the graph. By default every id of the row
- * counts, padding and start/end included, as in the reference code (the IDF weighs those to 0);
+ * <p>Each caption gives one sorted {@code int[]} of its distinct ids ({@link IdfStatistics} weighs
+ * them into the graph's sparse targets). By default every id of the row counts, padding and start/end included, as in the reference code (the IDF weighs those to 0);
  * {@link #of(ClipTokenizer, boolean)} can leave them out.
  */
 public final class TokenTargets {
@@ -91,38 +89,6 @@ public final class TokenTargets {
         if (id < 0 || id >= vocabularySize) {
             throw new TokenizationException("id " + id + " at batch index " + row
                     + " is outside the vocabulary [0, " + vocabularySize + ")");
-        }
-    }
-
-    /** Writes the dense 0/1 rows {@code [B, vocabularySize]} at the buffer's position and advances it. */
-    public void multiHot(int[][] sparse, FloatBuffer out) {
-        writeDense(sparse, vocabularySize, out, (row, id) -> 1.0);
-    }
-
-    /** Value of one target: the caption index and a vocabulary id it contains. */
-    @FunctionalInterface
-    interface TargetValue {
-        double of(int row, int id);
-    }
-
-    /**
-     * Writes {@code [B, vocabularySize]} rows: {@code value(row, id)} at each id of the row, zero
-     * elsewhere; advances the buffer's position.
-     */
-    static void writeDense(int[][] sparse, int vocabularySize, FloatBuffer out, TargetValue value) {
-        long needed = (long) sparse.length * vocabularySize;
-        if (out.remaining() < needed) {
-            throw new IllegalArgumentException("output buffer has " + out.remaining()
-                    + " floats left, the batch needs " + needed);
-        }
-        float[] zeros = new float[vocabularySize];
-        for (int r = 0; r < sparse.length; r++) {
-            int start = out.position();
-            out.put(zeros);
-            for (int id : sparse[r]) {
-                checkId(id, r, vocabularySize);
-                out.put(start + id, (float) value.of(r, id));
-            }
         }
     }
 }

@@ -143,7 +143,8 @@ class ClipTokenizerTest {
     @Test
     void handlesControlCharactersAndNul() {
         long[] ids = clip.tokenIds("a\u0000b\u0007c\u009f");
-        assertTrue(ids.length > 3);
+        // as ftfy: control characters removed, a C1 control read as Windows-1252 (0x9F: Y with diaeresis)
+        assertArrayEquals(clip.tokenIds("abc\u0178"), ids);
         assertTrue(Arrays.stream(ids).allMatch(id -> id >= 0 && id < 49_408));
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,8 +65,8 @@ class IdfStatisticsTest {
     void normalisedRowsAreWeightedAndSumToOne() {
         IdfStatistics idf = IdfStatistics.online(4);
         int[][] batch = {{0, 1}, {0, 2}, {0}};
-        FloatBuffer out = FloatBuffer.allocate(3 * 4);
-        idf.observe(batch, out);
+        idf.update(batch);
+        float[] out = dense(idf, batch, batch.length, 4);
         double third = 1.0 / 3;
         double w0 = Math.log((1 + third) / (1 + third)); // in every caption: weight 0
         double w1 = Math.log((1 + third) / (third + third));
@@ -75,16 +76,83 @@ class IdfStatisticsTest {
             (float) (w0 / (w0 + w1)), 0, (float) (w1 / (w0 + w1)), 0,
             0, 0, 0, 0, // only an id of weight 0: the sum is 0, so the row is all zeros
         };
-        assertArrayEquals(expected, out.array());
+        assertArrayEquals(expected, out);
+    }
+
+    /** k micro-batches of m weighed after one update with all k·m captions: exactly the rows of one batch of k·m. */
+    @Test
+    void microBatchesOfOneStepGetTheTargetsOfTheWholeBatch() {
+        Random random = new Random(5);
+        int k = 4;
+        int m = 6;
+        IdfStatistics whole = IdfStatistics.online(V);
+        IdfStatistics split = IdfStatistics.online(V);
+        for (int step = 0; step < 5; step++) {
+            int[][] batch = randomBatch(random, k * m);
+            whole.update(batch);
+            float[] expected = dense(whole, batch, batch.length, V);
+            split.update(batch);
+            float[] actual = new float[k * m * V];
+            for (int j = 0; j < k; j++) {
+                float[] rows = dense(split, Arrays.copyOfRange(batch, j * m, (j + 1) * m), k * m, V);
+                System.arraycopy(rows, 0, actual, j * m * V, rows.length);
+            }
+            assertArrayEquals(expected, actual, "step " + step);
+        }
+        assertEquals(5, split.samples(), "one update per optimizer step");
+    }
+
+    /** The sparse targets written to width 12, padding checked, scattered into dense [rows, V] rows. */
+    private static float[] dense(IdfStatistics idf, int[][] rows, int batchSize, int vocabulary) {
+        int width = 12;
+        LongBuffer ids = LongBuffer.allocate(rows.length * width);
+        FloatBuffer weights = FloatBuffer.allocate(rows.length * width);
+        idf.normalisedTargets(rows, batchSize, width, ids, weights);
+        assertEquals(ids.capacity(), ids.position());
+        float[] dense = new float[rows.length * vocabulary];
+        for (int r = 0; r < rows.length; r++) {
+            for (int k = 0; k < width; k++) {
+                int at = r * width + k;
+                if (k >= rows[r].length) {
+                    assertEquals(0, ids.get(at), "padding id");
+                    assertEquals(0f, weights.get(at), "padding weight");
+                } else {
+                    dense[r * vocabulary + (int) ids.get(at)] = weights.get(at);
+                }
+            }
+        }
+        return dense;
+    }
+
+    /** A 16,384-caption micro-batch (the reference's global batch) builds its targets: 77 entries a caption. */
+    @Test
+    void paperScaleBatchBuildsItsTargets() {
+        Random random = new Random(9);
+        int b = 16_384;
+        int[][] batch = new int[b][];
+        for (int i = 0; i < b; i++) {
+            batch[i] = random.ints(1 + random.nextInt(40), 0, 49_408).sorted().distinct().toArray();
+        }
+        IdfStatistics idf = IdfStatistics.online(49_408);
+        idf.update(batch);
+        LongBuffer ids = LongBuffer.allocate(b * 77);
+        FloatBuffer weights = FloatBuffer.allocate(b * 77);
+        idf.normalisedTargets(batch, b, 77, ids, weights);
+        double sum = 0;
+        for (int k = 0; k < 77; k++) {
+            sum += weights.get((b - 1) * 77 + k);
+        }
+        assertEquals(1, sum, 1e-5, "the last caption's weights sum to 1");
+        assertEquals(batch[b - 1][0], ids.get((b - 1) * 77));
     }
 
     @Test
     void disabledIdfGivesPlainL1NormalisedMultiHot() {
         IdfStatistics idf = IdfStatistics.disabled(4);
-        FloatBuffer out = FloatBuffer.allocate(12);
-        idf.observe(new int[][] {{0, 1, 3}, {2}, {}}, out);
+        int[][] batch = {{0, 1, 3}, {2}, {}};
+        idf.update(batch);
         float third = 1f / 3;
-        assertArrayEquals(new float[] {third, third, 0, third, 0, 0, 1, 0, 0, 0, 0, 0}, out.array(),
+        assertArrayEquals(new float[] {third, third, 0, third, 0, 0, 1, 0, 0, 0, 0, 0}, dense(idf, batch, 3, 4),
                 "a caption without ids gets an all-zero row");
         assertEquals(0, idf.samples());
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,17 +28,6 @@ class TokenTargetsTest {
                     TokenTargets.of(clip, true).sparse(rows));
             assertArrayEquals(new int[][] {{320, 539, 1125, 2368}, {}}, TokenTargets.of(clip, false).sparse(rows));
         }
-    }
-
-    @Test
-    void denseRowsAreMultiHotAtTheBufferPosition() {
-        TokenTargets targets = new TokenTargets(4, 3);
-        FloatBuffer out = FloatBuffer.allocate(1 + 2 * 4);
-        out.put(-1f);
-        targets.multiHot(targets.sparse(new long[] {1, 1, 3, 0, 2, 2}), out);
-        assertEquals(9, out.position());
-        assertArrayEquals(new float[] {-1, 0, 1, 0, 1, 1, 0, 1, 0}, out.array());
-        assertThrows(IllegalArgumentException.class, () -> targets.multiHot(new int[][] {{1}}, FloatBuffer.allocate(3)));
     }
 
     @Test

@@ -41,6 +41,10 @@ import java.util.Map;
  * otherwise: the result is torch's AdamW with decay on the decayed parameters only (the exempt ones, all small, round
  * twice: within 1.2e-7 relative per step). The in-graph step is skipped when the loss is not finite; skip the
  * optimizer step then too.
+ *
+ * <p><b>Bounded parameters</b> ({@link Graph#boundedParameter}, e.g. {@code logit_scale}) are written back clamped
+ * by the same in-place pass, so that the optimizer steps from a value within bounds, and the next forward clamps
+ * the result of that step: open_clip's clamp after every optimizer step.
  */
 public final class TrainingArtifacts {
     public static final String TRAINING_MODEL = "training_model.onnx";
@@ -107,11 +111,16 @@ public final class TrainingArtifacts {
         fed.add(gradientScale);
         Map<String, Value> trainOutputs = new LinkedHashMap<>(evalOutputs);
         boolean decay = adamW.weightDecay() > 0 && trainable.stream().anyMatch(Parameter::decay);
-        List<Parameter> exempt = trainable.stream().filter(p -> !p.decay()).toList();
-        if (decay && !exempt.isEmpty()) {
-            Value rate = g.input(WEIGHT_DECAY_INPUT, DType.FLOAT, 1);
+        boolean exemptions = decay && trainable.stream().anyMatch(p -> !p.decay());
+        Value rate = null;
+        if (exemptions) {
+            rate = g.input(WEIGHT_DECAY_INPUT, DType.FLOAT, 1);
             fed.add(rate);
-            trainOutputs.put(LOSS, exemptFromDecay(g, loss, rate, exempt, flags.values()));
+        }
+        List<Parameter> rewritten = trainable.stream().filter(p -> (exemptions && !p.decay()) || p.bounds() != null)
+                .toList();
+        if (!rewritten.isEmpty()) {
+            trainOutputs.put(LOSS, rewriteInPlace(g, loss, rate, rewritten, flags.values()));
         }
         List<Value> trainInputs = new ArrayList<>(fed);
         trainInputs.addAll(paramInputs);
@@ -141,21 +150,32 @@ public final class TrainingArtifacts {
     }
 
     /**
-     * Emits p += p · rate / (1 − rate) (that is, p / (1 − rate)) for each exempt parameter, ordered after every
-     * gradient accumulation (through their flags) and gated on a finite loss; returns the loss re-exposed so that
-     * these nodes are part of the graph.
+     * Rewrites parameters in place, ordered after every gradient accumulation (through their flags) and gated on a
+     * finite loss: a bounded parameter p becomes clamp(p) (see {@link Graph#boundedParameter}), and a parameter
+     * exempt from decay (when {@code rate} is not null) is divided by (1 − rate), through p += p · rate / (1 − rate).
+     * Returns the loss re-exposed so that these nodes are part of the graph.
      */
-    private static Value exemptFromDecay(Graph g, Value loss, Value rate, List<Parameter> exempt,
+    private static Value rewriteInPlace(Graph g, Value loss, Value rate, List<Parameter> rewritten,
             java.util.Collection<Value> flags) {
         List<Value> ready = new ArrayList<>(flags);
         // loss - loss is 0 for a finite loss and NaN for NaN and ±Inf: one IsNaN catches both.
         ready.add(g.apply(Op.NOT, g.apply(Op.IS_NAN, loss.sub(loss))).reshape(1));
-        Value allReady = allTrue(g, ready);
-        Value step = rate.div(g.scalar(1, DType.FLOAT).sub(rate)).mul(allReady.cast(DType.FLOAT));
+        Value gate = allTrue(g, ready).cast(DType.FLOAT);
+        Value step = rate == null ? null : rate.div(g.scalar(1, DType.FLOAT).sub(rate)).mul(gate);
         List<Value> done = new ArrayList<>();
-        for (Parameter p : exempt) {
-            Value delta = p.value().mul(step);
-            done.add(g.node(Op.IN_PLACE_ACCUMULATOR).input(p.value()).input(delta).input(null).build());
+        for (Parameter p : rewritten) {
+            Value v = p.value();
+            boolean exempt = step != null && !p.decay();
+            Value delta;
+            if (p.bounds() == null) {
+                delta = v.mul(step);
+            } else {
+                Value clamped = g.node(Op.CLIP).input(v).input(g.scalar(p.bounds().min(), DType.FLOAT))
+                        .input(g.scalar(p.bounds().max(), DType.FLOAT)).build();
+                Value target = exempt ? clamped.add(clamped.mul(step)) : clamped;
+                delta = target.sub(v).mul(gate);
+            }
+            done.add(g.node(Op.IN_PLACE_ACCUMULATOR).input(v).input(delta).input(null).build());
         }
         return g.apply(Op.WHERE, allTrue(g, done).squeeze(0), loss, loss);
     }

@@ -70,16 +70,31 @@ public final class Graph {
         return v;
     }
 
+    /** Declares a float parameter named {@code scope.name}; weight decay follows {@link Parameter#decay()}. */
+    public Value parameter(String name, Init init, long... shape) {
+        return declare(name, init, null, shape).value();
+    }
+
     /**
-     * Declares a float parameter named {@code scope.name}.
-     *
-     * @param decay whether weight decay applies (open_clip: weight matrices only)
+     * Declares a float parameter kept within [min, max] as open_clip keeps {@code logit_scale}, which it clamps
+     * after every optimizer step. Returns the value the forward reads: the parameter clamped, with its gradient
+     * passed straight to the parameter (the gradient at the clamped point, as the reference computes it). The
+     * training model writes the clamped value back into the parameter before the optimizer steps (see
+     * {@code TrainingArtifacts}), so every forward and every update starts from a value within bounds.
      */
-    public Value parameter(String name, Init init, boolean decay, long... shape) {
+    public Value boundedParameter(String name, Init init, double min, double max, long... shape) {
+        Value raw = declare(name, init, new Parameter.Bounds(min, max), shape).value();
+        Value clamped = node(Op.CLIP).input(raw).input(scalar(min, DType.FLOAT)).input(scalar(max, DType.FLOAT)).build();
+        // exactly the clamped value (raw - raw is 0), with the gradient of raw
+        return apply(Op.STOP_GRADIENT, clamped).add(raw.sub(apply(Op.STOP_GRADIENT, raw)));
+    }
+
+    private Parameter declare(String name, Init init, Parameter.Bounds bounds, long... shape) {
         String full = scoped(name, '.');
         Value v = new Value(this, claim(full), DType.FLOAT, shape, null);
-        parameters.put(full, new Parameter(full, shape, init, true, decay, v));
-        return v;
+        Parameter p = new Parameter(full, shape, init, true, bounds, v);
+        parameters.put(full, p);
+        return p;
     }
 
     /** A float constant tensor. */

@@ -14,6 +14,11 @@ public sealed interface Init {
         return new Normal(std);
     }
 
+    /** Uniform on [-bound, bound). */
+    static Init uniform(double bound) {
+        return new Uniform(bound);
+    }
+
     static Init zeros() {
         return new Constant(0f);
     }
@@ -32,6 +37,16 @@ public sealed interface Init {
         public void fill(float[] values, RandomGenerator random) {
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) (random.nextGaussian() * std);
+            }
+        }
+    }
+
+    /** Uniform on [-bound, bound). */
+    record Uniform(double bound) implements Init {
+        @Override
+        public void fill(float[] values, RandomGenerator random) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
             }
         }
     }

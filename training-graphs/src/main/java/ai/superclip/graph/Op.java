@@ -147,6 +147,8 @@ public enum Op {
             b.set(0, gradNode(b, FAST_GELU_GRAD, 0).input(b.dy()).input(b.x(0)).build());
         }
     },
+    /** Identity whose output carries no gradient back (torch's {@code detach}). */
+    STOP_GRADIENT("Identity", Kind.STOPS_GRADIENT),
     IDENTITY("Identity") {
         @Override
         void backward(Backward b) {

@@ -22,18 +22,20 @@ import java.util.Map;
  * head {@code superclip_head.*} on the mean patch token.
  *
  * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, L]
- * and, for SuperCLIP, {@value #CLS_TARGETS} float [B, V] (the caption's IDF-weighted, L1-normalised multi-hot
- * tokens). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
+ * and, for SuperCLIP, the caption's IDF-weighted, L1-normalised multi-hot tokens given sparsely:
+ * {@value #CLS_TARGET_IDS} int64 [B, L] (its distinct ids, padded) and {@value #CLS_TARGET_WEIGHTS} float [B, L]
+ * (their weights, 0 on padding). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
  * ({@value #CLS_LOSS} only for SuperCLIP), and so is the temperature {@value #SCALE}. Every training output is a
  * float scalar.
  */
 public final class SuperClipModel {
     public static final String PIXELS = "pixels";
     public static final String INPUT_IDS = "input_ids";
-    public static final String CLS_TARGETS = "cls_targets";
+    public static final String CLS_TARGET_IDS = "cls_target_ids";
+    public static final String CLS_TARGET_WEIGHTS = "cls_target_weights";
     public static final String CLIP_LOSS = "clip_loss";
     public static final String CLS_LOSS = "cls_loss";
-    /** Extra output: the contrastive temperature in use, min(exp(logit_scale), 100). */
+    /** Extra output: the contrastive temperature in use, exp(logit_scale) with logit_scale within its bounds. */
     public static final String SCALE = "scale";
     public static final String IMAGE_EMBEDS = "image_embeds";
     public static final String TEXT_EMBEDS = "text_embeds";
@@ -42,7 +44,7 @@ public final class SuperClipModel {
     /** Prefix of the classification head's parameters. */
     public static final String HEAD_PREFIX = "superclip_head.";
     public static final String LOGIT_SCALE = "logit_scale";
-    /** The ceiling of exp(logit_scale). */
+    /** The ceiling of exp(logit_scale): open_clip clamps logit_scale to [0, ln 100] after every optimizer step. */
     public static final double MAX_LOGIT_SCALE = 100;
 
     private SuperClipModel() {
@@ -76,10 +78,14 @@ public final class SuperClipModel {
         if (config.loss() == Loss.CLIP) {
             return new Training(g, List.of(pixels, ids), clip, extra, image, text);
         }
-        Value targets = g.input(CLS_TARGETS, DType.FLOAT, Shape.UNKNOWN, config.text().vocabSize());
-        Value cls = Functions.softTargetCrossEntropy(classificationLogits(VisionTower.patchMean(tokens), config), targets);
+        int width = config.text().contextLength(); // a caption has at most L distinct ids
+        Value targetIds = g.input(CLS_TARGET_IDS, DType.INT64, Shape.UNKNOWN, width);
+        Value targetWeights = g.input(CLS_TARGET_WEIGHTS, DType.FLOAT, Shape.UNKNOWN, width);
+        Value logits = classificationLogits(VisionTower.patchMean(tokens), config);
+        Value cls = Functions.sparseSoftTargetCrossEntropy(logits, targetIds, targetWeights);
         extra.put(CLS_LOSS, cls);
-        return new Training(g, List.of(pixels, ids, targets), clip.add(cls.mul(config.lambda())), extra, image, text);
+        return new Training(g, List.of(pixels, ids, targetIds, targetWeights), clip.add(cls.mul(config.lambda())), extra,
+                image, text);
     }
 
     /**
@@ -132,17 +138,23 @@ public final class SuperClipModel {
         return perImage.add(perCaption).mul(0.5);
     }
 
-    /** The learnable temperature min(exp(logit_scale), 100), logit_scale initialised to log(1/0.07). */
+    /**
+     * The learnable temperature exp(logit_scale), logit_scale initialised to log(1/0.07) and kept within
+     * [0, ln 100] as open_clip's training loop keeps it (see {@link Graph#boundedParameter}).
+     */
     static Value logitScale(Graph g) {
-        Value logitScale = g.parameter(LOGIT_SCALE, Init.constant((float) Math.log(1 / 0.07)), false);
-        return Functions.clampMax(logitScale.exp(), MAX_LOGIT_SCALE);
+        Init init = Init.constant((float) Math.log(1 / 0.07));
+        return g.boundedParameter(LOGIT_SCALE, init, 0, Math.log(MAX_LOGIT_SCALE)).exp();
     }
 
-    /** The classification head: LayerNorm then Linear(width → vocabulary), weight std width^-0.5, [B, V]. */
+    /**
+     * The classification head (the reference's {@code MixClsHead} without MLP layers): LayerNorm then
+     * Linear(width → vocabulary), weight Normal(width^-0.5), bias zero, [B, V].
+     */
     static Value classificationLogits(Value patchMean, ModelConfig config) {
         Graph g = patchMean.graph();
-        double std = Math.pow(patchMean.dim(-1), -0.5);
-        return g.inScope("superclip_head", () ->
-                Layers.linear(Layers.layerNorm(patchMean, "norm"), "fc", config.text().vocabSize(), std));
+        Init weight = Init.normal(Math.pow(patchMean.dim(-1), -0.5));
+        return g.inScope("superclip_head", () -> Layers.linear(Layers.layerNorm(patchMean, "norm"), "fc",
+                config.text().vocabSize(), weight, Init.zeros()));
     }
 }

@@ -21,12 +21,12 @@ record TextTower(TextConfig config, int embedDim) {
     Value features(Value ids) {
         Graph g = ids.graph();
         long width = config.width();
-        Value table = g.parameter("token_embedding.weight", Init.normal(0.02), true, config.vocabSize(), width);
+        Value table = g.parameter("token_embedding.weight", Init.normal(0.02), config.vocabSize(), width);
         Value x = table.gather(ids, 0).add(Layers.table(g, "positional_embedding", 0.01, config.contextLength(), width));
         Transformer blocks = new Transformer(config.width(), config.layers(), config.heads(), config.mlpWidth(),
-                config.activation(), true);
+                config.activation(), true, Transformer.Initialisation.CLIP_TEXT);
         Value h = Layers.layerNorm(g.inScope("transformer", () -> blocks.apply(x)), "ln_final");
-        Value projection = g.parameter("text_projection", Init.normal(Math.pow(width, -0.5)), true, width, embedDim);
+        Value projection = g.parameter("text_projection", Init.normal(Math.pow(width, -0.5)), width, embedDim);
         return atEndOfText(h, ids).matmul(projection);
     }
 

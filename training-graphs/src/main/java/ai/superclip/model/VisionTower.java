@@ -31,7 +31,7 @@ record VisionTower(VisionConfig config, int embedDim) {
             x = x.add(Layers.table(g, "positional_embedding", scale, config.tokens(), width));
             Value normed = Layers.layerNorm(x, "ln_pre");
             Transformer blocks = new Transformer(config.width(), config.layers(), config.heads(), config.mlpWidth(),
-                    config.activation(), false);
+                    config.activation(), false, Transformer.Initialisation.TORCH_DEFAULT);
             Value h = g.inScope("transformer", () -> blocks.apply(normed));
             return Layers.layerNorm(h, "ln_post");
         });
@@ -41,7 +41,7 @@ record VisionTower(VisionConfig config, int embedDim) {
     Value features(Value tokens) {
         Graph g = tokens.graph();
         Value classToken = tokens.gather(g.scalar(0, DType.INT64), 1);
-        Value proj = g.inScope("visual", () -> g.parameter("proj", Init.normal(Math.pow(config.width(), -0.5)), true,
+        Value proj = g.inScope("visual", () -> g.parameter("proj", Init.normal(Math.pow(config.width(), -0.5)),
                 config.width(), embedDim));
         return classToken.matmul(proj);
     }
@@ -64,8 +64,7 @@ record VisionTower(VisionConfig config, int embedDim) {
         long grid = config.grid();
         long width = config.width();
         long patchValues = 3 * p * p;
-        // PyTorch's default Conv2d initialisation has variance 1 / (3 fan_in)
-        Value weight = g.parameter("conv1.weight", Init.normal(Math.pow(3.0 * patchValues, -0.5)), true, width, 3, p, p);
+        Value weight = g.parameter("conv1.weight", Layers.torchDefault(patchValues), width, 3, p, p); // nn.Conv2d's
         Value patches = pixels.reshape(-1, 3, grid, p, grid, p).transpose(0, 2, 4, 1, 3, 5).reshape(-1, patchValues);
         Value embedded = g.node(Op.GEMM).attr(Attr.TRANS_B, 1L).input(patches).input(weight.reshape(width, patchValues))
                 .build();

@@ -34,12 +34,6 @@ public final class Functions {
         return x.div(safe);
     }
 
-    /** Clamps from above: min(x, max) with torch.clamp's gradient. */
-    public static Value clampMax(Value x, double max) {
-        Graph g = x.graph();
-        return g.node(Op.CLIP).input(x).input(null).input(g.scalar(max, x.dtype())).build();
-    }
-
     /**
      * Cross-entropy with soft targets, averaged over the batch: -mean_i sum_c y_ic log_softmax(z_i)_c.
      *
@@ -49,6 +43,21 @@ public final class Functions {
     public static Value softTargetCrossEntropy(Value logits, Value targets) {
         Value perSample = targets.mul(logits.logSoftmax(-1)).sum(false, -1);
         return perSample.mean(false, 0).neg();
+    }
+
+    /**
+     * {@link #softTargetCrossEntropy} with the targets given sparsely: each row's classes and their weights,
+     * -mean_i sum_k w_ik log_softmax(z_i)[c_ik], gathered rather than multiplied over every class. Padding
+     * entries carry weight 0 (any class).
+     *
+     * @param logits [B, C]
+     * @param classes [B, K] int64, the classes of each row's targets
+     * @param weights [B, K], their weights
+     */
+    public static Value sparseSoftTargetCrossEntropy(Value logits, Value classes, Value weights) {
+        Value logProbabilities = logits.graph().node(Op.GATHER_ELEMENTS).attr(Attr.AXIS, 1L).input(logits.logSoftmax(-1))
+                .input(classes).build();
+        return weights.mul(logProbabilities).sum(false, -1).mean(false, 0).neg();
     }
 
     /**

@@ -21,21 +21,29 @@ public final class Layers {
         Graph g = x.graph();
         return g.inScope(name, () -> {
             long width = x.dim(-1);
-            Value w = g.parameter("weight", Init.ones(), false, width);
-            Value b = g.parameter("bias", Init.zeros(), false, width);
+            Value w = g.parameter("weight", Init.ones(), width);
+            Value b = g.parameter("bias", Init.zeros(), width);
             return g.node(Op.LAYER_NORM).attr(Attr.AXIS, -1L).attr(Attr.EPSILON, 1e-5f).input(x).input(w).input(b)
                     .buildAll().get(0);
         });
     }
 
-    /** Linear layer {@code name.weight} [out, in] (decayed) and {@code name.bias} [out]. */
-    public static Value linear(Value x, String name, long out, double std) {
+    /** Linear layer {@code name.weight} [out, in] and {@code name.bias} [out], initialised as given. */
+    public static Value linear(Value x, String name, long out, Init weight, Init bias) {
         Graph g = x.graph();
         return g.inScope(name, () -> {
-            Value w = g.parameter("weight", Init.normal(std), true, out, x.dim(-1));
-            Value b = g.parameter("bias", Init.zeros(), false, out);
+            Value w = g.parameter("weight", weight, out, x.dim(-1));
+            Value b = g.parameter("bias", bias, out);
             return affine(x, w, b);
         });
+    }
+
+    /**
+     * PyTorch's default initialisation of {@code nn.Linear} and {@code nn.Conv2d} for {@code fanIn} inputs (per
+     * output): uniform on ±1/√fanIn, for the weight (kaiming_uniform with a = √5) and the bias alike.
+     */
+    public static Init torchDefault(long fanIn) {
+        return Init.uniform(1 / Math.sqrt(fanIn));
     }
 
     /** x W^T + b for x of any rank >= 2, W [out, in]: flattened to one Gemm, then shaped back. */
@@ -57,8 +65,8 @@ public final class Layers {
         return y.reshape(shape);
     }
 
-    /** Learned table of shape {@code shape} under {@code name}, not decayed (positional tables, class token). */
+    /** Learned table of shape {@code shape} under {@code name}, Normal(0, std) (positional tables, class token). */
     public static Value table(Graph g, String name, double std, long... shape) {
-        return g.parameter(name, Init.normal(std), false, shape);
+        return g.parameter(name, Init.normal(std), shape);
     }
 }

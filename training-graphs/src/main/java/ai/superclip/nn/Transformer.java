@@ -17,8 +17,27 @@ import ai.superclip.graph.Value;
  * @param mlpWidth hidden width of the MLP
  * @param activation MLP activation
  * @param causal whether position t attends only to positions up to t
+ * @param initialisation how the blocks' weights are drawn
  */
-public record Transformer(int width, int layers, int heads, int mlpWidth, Activation activation, boolean causal) {
+public record Transformer(int width, int layers, int heads, int mlpWidth, Activation activation, boolean causal,
+        Initialisation initialisation) {
+
+    /**
+     * The two schemes of open_clip: its {@code TextTransformer.init_parameters} redraws the block weights (the
+     * biases of the MLP keep nn.Linear's default), its {@code VisionTransformer} keeps PyTorch's module defaults.
+     */
+    public enum Initialisation {
+        /**
+         * {@code in_proj_weight} Normal(D^-0.5); {@code out_proj.weight} and {@code c_proj.weight}
+         * Normal(D^-0.5·(2·layers)^-0.5); {@code c_fc.weight} Normal((2D)^-0.5).
+         */
+        CLIP_TEXT,
+        /**
+         * nn.MultiheadAttention's {@code in_proj_weight} xavier_uniform (±√(6/(D + 3D))); the linear weights
+         * nn.Linear's uniform ±1/√fan_in.
+         */
+        TORCH_DEFAULT
+    }
 
     public Transformer {
         if (width % heads != 0) {
@@ -44,20 +63,21 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
         return h.add(mlp(Layers.layerNorm(h, "ln_2")));
     }
 
-    /** Multi-head self-attention with open_clip's packed {@code attn.in_proj_weight} [3D, D]. */
+    /** Multi-head self-attention with open_clip's packed {@code attn.in_proj_weight} [3D, D], zero biases. */
     public Value attention(Value x, Value mask) {
         Graph g = x.graph();
         return g.inScope("attn", () -> {
             long t = x.dim(1);
             long headDim = width / heads;
-            double attnStd = Math.pow(width, -0.5);
-            Value inW = g.parameter("in_proj_weight", Init.normal(attnStd), true, 3L * width, width);
-            Value inB = g.parameter("in_proj_bias", Init.zeros(), false, 3L * width);
-            double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
+            boolean text = initialisation == Initialisation.CLIP_TEXT;
+            Init inInit = text ? Init.normal(Math.pow(width, -0.5)) : Init.uniform(Math.sqrt(6.0 / (4.0 * width)));
+            Value inW = g.parameter("in_proj_weight", inInit, 3L * width, width);
+            Value inB = g.parameter("in_proj_bias", Init.zeros(), 3L * width);
+            Init outInit = text ? residualProjection() : Layers.torchDefault(width);
             if (g.isInference()) { // one fused kernel: QKV projection, scaled scores, (causal) softmax, context
                 Value context = g.node(Op.ATTENTION).attr(Attr.NUM_HEADS, (long) heads).attr(Attr.UNIDIRECTIONAL,
                         causal ? 1L : 0L).input(x).input(inW.transpose(1, 0)).input(inB).build();
-                return Layers.linear(context, "out_proj", width, projStd);
+                return Layers.linear(context, "out_proj", width, outInit, Init.zeros());
             }
             Value qkv = Layers.affine(x, inW, inB);
             var parts = g.node(Op.SPLIT).attr(Attr.AXIS, -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
@@ -69,7 +89,7 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
                 scores = scores.add(mask);
             }
             Value context = scores.softmax(-1).matmul(v).transpose(0, 2, 1, 3).reshape(-1, t, width);
-            return Layers.linear(context, "out_proj", width, projStd);
+            return Layers.linear(context, "out_proj", width, outInit, Init.zeros());
         });
     }
 
@@ -78,15 +98,21 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
         return x.reshape(-1, t, heads, headDim).transpose(perm);
     }
 
-    /** The MLP: {@code mlp.c_fc}, activation, {@code mlp.c_proj}. */
+    /** The MLP: {@code mlp.c_fc}, activation, {@code mlp.c_proj}; biases nn.Linear's default. */
     public Value mlp(Value x) {
         Graph g = x.graph();
         return g.inScope("mlp", () -> {
-            double fcStd = Math.pow(2.0 * width, -0.5);
-            double projStd = Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5);
-            Value h = activation.apply(Layers.linear(x, "c_fc", mlpWidth, fcStd));
-            return Layers.linear(h, "c_proj", width, projStd);
+            boolean text = initialisation == Initialisation.CLIP_TEXT;
+            Init fcInit = text ? Init.normal(Math.pow(2.0 * width, -0.5)) : Layers.torchDefault(width);
+            Init projInit = text ? residualProjection() : Layers.torchDefault(mlpWidth);
+            Value h = activation.apply(Layers.linear(x, "c_fc", mlpWidth, fcInit, Layers.torchDefault(width)));
+            return Layers.linear(h, "c_proj", width, projInit, Layers.torchDefault(mlpWidth));
         });
+    }
+
+    /** open_clip's text init of the projections back into the residual stream: Normal(D^-0.5·(2·layers)^-0.5). */
+    private Init residualProjection() {
+        return Init.normal(Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5));
     }
 
     /** Additive mask [T, T]: 0 on and below the diagonal, -inf above. */

@@ -10,6 +10,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
+import ai.superclip.graph.Init;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
 import ai.superclip.nn.Functions;
@@ -33,8 +34,8 @@ class ArtifactContractTest {
         Graph g = new Graph();
         Value x = g.input("x", DType.FLOAT, Shape.UNKNOWN, 6);
         Value y = g.input("y", DType.FLOAT, Shape.UNKNOWN, 3);
-        Value h = Layers.layerNorm(Layers.linear(x, "fc1", 8, 0.3), "norm");
-        Value logits = Layers.linear(h, "head", 3, 0.3);
+        Value h = Layers.layerNorm(Layers.linear(x, "fc1", 8, Init.normal(0.3), Init.zeros()), "norm");
+        Value logits = Layers.linear(h, "head", 3, Init.normal(0.3), Init.zeros());
         g.freeze("norm.");
         Value loss = Functions.softTargetCrossEntropy(logits, y);
 
@@ -106,7 +107,7 @@ class ArtifactContractTest {
         Graph g = new Graph();
         Value x = g.input("x", DType.FLOAT, Shape.UNKNOWN, 4);
         Value y = g.input("y", DType.FLOAT, Shape.UNKNOWN, 2);
-        Value loss = Functions.softTargetCrossEntropy(Layers.linear(x, "fc", 2, 1.0), y);
+        Value loss = Functions.softTargetCrossEntropy(Layers.linear(x, "fc", 2, Init.normal(1.0), Init.zeros()), y);
         TrainingArtifacts.write(out, loss, List.of(x, y), Map.of(), AdamW.defaults(), Map.of(), seed);
         return OrtCheckpoint.read(out.resolve("checkpoint")).trainable().stream()
                 .filter(t -> t.name().equals("fc.weight")).findFirst().orElseThrow().values();

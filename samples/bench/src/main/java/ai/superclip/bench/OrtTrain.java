@@ -60,8 +60,11 @@ public final class OrtTrain implements AutoCloseable {
             available.put(SuperClipModel.INPUT_IDS, track(OnnxTensor.createTensor(env, data.ids.duplicate().rewind(),
                     new long[] {b, config.text().contextLength()})));
             if (config.loss() == ModelConfig.Loss.SUPERCLIP) {
-                available.put(SuperClipModel.CLS_TARGETS, track(OnnxTensor.createTensor(env,
-                        data.targets.duplicate().rewind(), new long[] {b, config.text().vocabSize()})));
+                long[] targetShape = {b, config.text().contextLength()};
+                available.put(SuperClipModel.CLS_TARGET_IDS, track(OnnxTensor.createTensor(env,
+                        data.targetIds.duplicate().rewind(), targetShape)));
+                available.put(SuperClipModel.CLS_TARGET_WEIGHTS, track(OnnxTensor.createTensor(env,
+                        data.targetWeights.duplicate().rewind(), targetShape)));
             }
             available.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, track(scalarTensor(env, 1f)));
             available.put(TrainingArtifacts.WEIGHT_DECAY_INPUT,

@@ -13,7 +13,8 @@ import java.util.Random;
 
 /**
  * One fixed batch in direct buffers, the way the SDK's loader hands it over: normalised pixels, CLIP token ids of
- * generated captions, and the L1-normalised multi-hot token targets of the SuperCLIP head.
+ * generated captions, and the L1-normalised multi-hot token targets of the SuperCLIP head (dense for libtorch,
+ * sparse ids and weights for the ONNX graph).
  */
 public final class SyntheticInputs {
     private static final String[] COLORS = {"red", "green", "blue", "yellow", "purple", "black", "orange", "white"};
@@ -26,6 +27,8 @@ public final class SyntheticInputs {
     public final FloatBuffer pixels;
     public final LongBuffer ids;
     public final FloatBuffer targets;
+    public final LongBuffer targetIds;
+    public final FloatBuffer targetWeights;
 
     public SyntheticInputs(ModelConfig config, ClipTokenizer tokenizer, int batch, long seed) {
         this.batch = batch;
@@ -44,9 +47,13 @@ public final class SyntheticInputs {
         targets = floats(batch * vocab);
         TokenTargets tt = TokenTargets.of(tokenizer, true);
         int[][] sparse = tt.sparse(ids.duplicate());
+        targetIds = ByteBuffer.allocateDirect(batch * l * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        targetWeights = floats(batch * l);
         for (int i = 0; i < batch; i++) {
-            for (int id : sparse[i]) {
-                targets.put(i * vocab + id, 1f / sparse[i].length);
+            for (int k = 0; k < sparse[i].length; k++) {
+                targets.put(i * vocab + sparse[i][k], 1f / sparse[i].length);
+                targetIds.put(i * l + k, sparse[i][k]);
+                targetWeights.put(i * l + k, 1f / sparse[i].length);
             }
         }
     }

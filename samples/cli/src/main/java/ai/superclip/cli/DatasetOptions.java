@@ -83,6 +83,10 @@ final class DatasetOptions {
     @Option(names = "--csv-caption-key", description = "CSV column with the caption")
     String csvCaptionKey = CsvDataset.DEFAULT_CAPTION_KEY;
 
+    @Option(names = "--cls-caption-key", description = "Second caption for --dual-caption: a CSV column, or a"
+            + " WebDataset member extension such as long.txt")
+    String clsCaptionKey;
+
     @Option(names = "--csv-separator", description = "CSV field separator; \\t for TSV")
     String csvSeparator = ",";
 
@@ -112,9 +116,9 @@ final class DatasetOptions {
         return switch (type) {
             case SCENES -> SyntheticScenes.builder().seed(seed).split(split).count(syntheticCount)
                     .imageSize(imageSize != null ? imageSize : modelImageSize).longCaptions(longCaptions).build();
-            case CSV -> CsvDataset.open(at, csvImageKey, csvCaptionKey, separator(), bad);
+            case CSV -> CsvDataset.open(at, csvImageKey, csvCaptionKey, clsCaptionKey, separator(), bad);
             case FOLDER -> FolderDataset.open(at, bad);
-            case WDS -> TarShardDataset.open(shards(at), bad);
+            case WDS -> TarShardDataset.open(shards(at), clsCaptionKey, bad);
             case MNIST -> idx(at, split, IdxDataset.MNIST_CLASSES, IdxDataset.MNIST_TEMPLATE, bad);
             case FASHION_MNIST -> idx(at, split, IdxDataset.FASHION_MNIST_CLASSES, IdxDataset.PHOTO_TEMPLATE, bad);
             case EMOJI -> EmojiDataset.open(at, EmojiDataset.TEMPLATE, bad);

@@ -163,6 +163,14 @@ final class TrainCommand implements Callable<Integer> {
             + " (safetensors file or directory); its architecture replaces --model")
     Path pretrained;
 
+    @Option(names = "--allow-resume-changes", description = "Resume with another batch size, accumulation, IDF mode"
+            + " or --dual-caption than the checkpoint's (refused otherwise)")
+    boolean allowResumeChanges;
+
+    @Option(names = "--dual-caption", description = "Contrastive term on the caption, classification term and IDF on"
+            + " the classification caption (--cls-caption-key; synthetic scenes: the long caption)")
+    boolean dualCaption;
+
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT)")
     boolean lockImage;
 
@@ -201,6 +209,7 @@ final class TrainCommand implements Callable<Integer> {
                     .accumulation(accumulation).steps(totalSteps).learningRate(lr).learningRateFloor(lrFloor).seed(seed)
                     .threads(threads).device(device).checkpointEvery(saveFrequency).keepCheckpoints(keepCheckpoints)
                     .logEvery(logEvery).maxBadStepsInARow(maxBadSteps).frozenPrefixes(frozen).output(out)
+                    .dualCaption(dualCaption)
                     .idf(switch (idf) {
                         case "online" -> TrainingConfig.IdfMode.ONLINE;
                         case "offline" -> TrainingConfig.IdfMode.OFFLINE;
@@ -219,6 +228,9 @@ final class TrainCommand implements Callable<Integer> {
                     trainer.addListener(ConsoleProgress.forConsole());
                 }
                 addValidation(trainer, config.vision().imageSize());
+                if (allowResumeChanges) {
+                    trainer.allowResumeChanges();
+                }
                 TrainingResult result = resume == null ? trainer.train()
                         : resume.equals("latest") ? resumeLatestOrStartFresh(trainer)
                         : trainer.resume(Path.of(resume));
