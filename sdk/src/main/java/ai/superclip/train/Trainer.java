@@ -34,6 +34,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * Trains a SuperCLIP (or CLIP) model on an image-text dataset through ONNX Runtime's training API.
@@ -64,6 +65,7 @@ public final class Trainer implements AutoCloseable {
     static final String IDF_FILE = "idf.bin";
     static final String STATE_FILE = "state.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = Logger.getLogger("ai.superclip.train");
 
     /** Evaluates exported encoders during training; returns metrics by name. */
     @FunctionalInterface
@@ -211,6 +213,11 @@ public final class Trainer implements AutoCloseable {
         double lastLoss = Double.NaN;
         Path lastCheckpoint = null;
         TrainingSession.Options options = new TrainingSession.Options(config.threads(), true, config.device());
+        boolean withMoments = momentsFit(ortCheckpoint);
+        if (!withMoments) {
+            LOG.warning("the AdamW moments of this model pass the 2 GiB ONNX Runtime can write: checkpoints"
+                    + " keep the parameters only, and a resumed run starts the moments afresh");
+        }
         try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
@@ -303,7 +310,8 @@ public final class Trainer implements AutoCloseable {
                 boolean last = step == config.steps();
                 boolean validating = validator != null && (step % validateEvery == 0 || last);
                 if (last || validating || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
-                    lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped));
+                    lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped),
+                            withMoments);
                     if (validating) { // validation reads the encoders of the checkpoint just written
                         validate(step, lastCheckpoint, log);
                     }
@@ -319,13 +327,13 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
-    private Path checkpoint(TrainingSession session, IdfStatistics idf, State state) {
+    private Path checkpoint(TrainingSession session, IdfStatistics idf, State state, boolean withMoments) {
         Path written = store.write(state.step(), dir -> {
-            session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), true);
-            requireFiniteParameters(dir.resolve(ORT_CHECKPOINT), state.step());
+            saveOrtCheckpoint(session, dir, state.step(), withMoments);
             idf.save(dir.resolve(IDF_FILE));
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", state);
+            doc.put("optimizer_state", withMoments);
             doc.put("model", modelJson);
             doc.put("batch_size", config.batchSize());
             doc.put("accumulation", config.accumulation());
@@ -336,6 +344,28 @@ public final class Trainer implements AutoCloseable {
         });
         listeners.forEach(l -> l.onCheckpoint(state.step(), written));
         return written;
+    }
+
+    /**
+     * Saves the session's ONNX Runtime checkpoint into {@code dir} (a checkpoint's temporary directory, so that
+     * every file ORT writes is covered by the manifest and renamed into place with the rest) and refuses it unless
+     * its parameters are all finite. ORT 1.24 writes the parameters to {@code checkpoint.data} beside the file when
+     * the checkpoint it loaded had one (the form {@code TrainingArtifacts} gives large models), but the optimizer
+     * moments always inline, in one flatbuffer that cannot pass 2 GiB: past that ({@code withMoments} false, see
+     * {@link #momentsFit}) only the parameters are saved.
+     */
+    static void saveOrtCheckpoint(TrainingSession session, Path dir, long step, boolean withMoments)
+            throws OrtException {
+        session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), withMoments);
+        requireFiniteParameters(dir.resolve(ORT_CHECKPOINT), step);
+    }
+
+    /**
+     * Whether ONNX Runtime can save AdamW's two moments per trainable parameter of {@code ortCheckpoint} inline (with
+     * room for the tables): up to about 240 M trainable parameters.
+     */
+    static boolean momentsFit(Path ortCheckpoint) {
+        return 2 * OrtCheckpoint.trainableBytes(ortCheckpoint) <= OrtCheckpoint.EXTERNAL_DATA_THRESHOLD;
     }
 
     /**

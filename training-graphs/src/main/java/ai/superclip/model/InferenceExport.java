@@ -48,9 +48,13 @@ public final class InferenceExport {
     private InferenceExport() {
     }
 
-    /** Exports the weights of a training checkpoint (trainable and frozen parameters alike). */
+    /**
+     * Exports the weights of a training checkpoint (trainable and frozen parameters alike; the optimizer moments are
+     * not read). An encoder whose weights pass {@link OrtCheckpoint#EXTERNAL_DATA_THRESHOLD} bytes keeps them in
+     * {@code <encoder>.onnx.data} beside it (ONNX external data; see {@link TrainingArtifacts#writeModel}).
+     */
     public static void write(Path dir, ModelConfig config, Path checkpoint, String tokenizer) {
-        OrtCheckpoint c = OrtCheckpoint.read(checkpoint);
+        OrtCheckpoint c = OrtCheckpoint.readParameters(checkpoint);
         Map<String, float[]> weights = new HashMap<>();
         c.trainable().forEach(t -> weights.put(t.name(), t.values()));
         c.frozen().forEach(t -> weights.put(t.name(), t.values()));
@@ -63,6 +67,12 @@ public final class InferenceExport {
      * @param tokenizer the tokenizer's identity, e.g. {@code clip-bpe-49408}, for whoever loads the encoders
      */
     public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer) {
+        write(dir, config, weights, tokenizer, OrtCheckpoint.EXTERNAL_DATA_THRESHOLD);
+    }
+
+    /** Exports {@code weights}, each encoder with external data when its weights pass {@code externalDataThreshold}. */
+    public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer,
+            long externalDataThreshold) {
         Graph g = Graph.forInference();
         Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
         Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN);
@@ -76,8 +86,8 @@ public final class InferenceExport {
                 weights, metadata);
         try {
             Files.createDirectories(dir);
-            TrainingArtifacts.writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto());
-            TrainingArtifacts.writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto());
+            TrainingArtifacts.writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto(), externalDataThreshold);
+            TrainingArtifacts.writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto(), externalDataThreshold);
         } catch (IOException e) {
             throw new ArtifactException("cannot write the encoders to " + dir + ": " + e.getMessage(), e);
         }
