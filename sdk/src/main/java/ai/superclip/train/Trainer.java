@@ -157,6 +157,7 @@ public final class Trainer implements AutoCloseable {
     public TrainingResult train() throws OrtException {
         Path artifacts = config.output().resolve(ARTIFACTS);
         SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
+        System.gc(); // hands the heap that held the initial weights back before ONNX Runtime allocates its own copy
         IdfStatistics idf = switch (config.idf()) {
             case ONLINE -> IdfStatistics.online(tokenizer.vocabularySize());
             case DISABLED -> IdfStatistics.disabled(tokenizer.vocabularySize());
