@@ -40,7 +40,8 @@ import java.util.logging.Logger;
  * Trains a SuperCLIP (or CLIP) model on an image-text dataset through ONNX Runtime's training API.
  *
  * <p>A run directory holds {@code artifacts/} (the four training artifacts), {@code checkpoints/step-N/}
- * (ONNX Runtime's checkpoint with optimizer state, the IDF statistics and {@code state.json} with the step
+ * (ONNX Runtime's checkpoint with optimizer state, for large models with its parameters in {@code checkpoint.data}
+ * beside it, the IDF statistics and {@code state.json} with the step
  * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step feeds the images,
  * the token ids and the IDF-weighted token targets (the online IDF statistics updated with the batch first),
  * runs forward and backward for each of the {@code accumulation} micro-batches, sets the scheduled learning
