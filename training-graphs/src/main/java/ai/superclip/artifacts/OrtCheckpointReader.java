@@ -355,10 +355,13 @@ final class OrtCheckpointReader {
         long bytes = Float.BYTES * count;
         long offset = longField(t, TENSOR_EXTERNAL_DATA_OFFSET, -1);
         if (offset != -1) {
+            if (dataFile == null) {
+                throw unsupported("keeps " + what + " in an external data file; read the checkpoint from its file");
+            }
             if (data == null) {
                 throw unsupported("keeps " + what + " in its external data file " + dataFile + ", which is missing");
             }
-            if (offset < 0 || offset + bytes > data.size()) {
+            if (offset < 0 || offset > data.size() - bytes) {
                 throw corrupt(what + " lies at bytes " + offset + " to " + (offset + bytes) + " of the external data"
                         + " file " + dataFile + ", which has " + data.size() + " bytes; it is truncated or corrupt");
             }
