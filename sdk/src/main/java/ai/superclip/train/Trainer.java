@@ -37,13 +37,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * Trains a SuperCLIP (or CLIP) model on an image-text dataset through ONNX Runtime's training API.
  *
  * <p>A run directory holds {@code artifacts/} (the four training artifacts), {@code checkpoints/step-N/}
- * (ONNX Runtime's checkpoint with optimizer state, the IDF statistics and {@code state.json} with the step
- * and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step loads its
+ * (ONNX Runtime's checkpoint with optimizer state, for large models with its parameters in {@code checkpoint.data}
+ * beside it, the IDF statistics and {@code state.json} with the step and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step loads its
  * {@code accumulation} micro-batches, updates the online IDF statistics once with all their captions (the
  * reference's global batch), then for each micro-batch feeds the images, the token ids and the IDF-weighted token
  * targets and runs forward and backward; then it sets the scheduled learning rate and steps AdamW. The step's
@@ -78,6 +79,7 @@ public final class Trainer implements AutoCloseable {
     /** The loader's buffer of the classification captions' token ids, in DualCaption training. */
     static final String CLS_CAPTION_IDS = "cls_caption_ids";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = Logger.getLogger("ai.superclip.train");
 
     /** Evaluates exported encoders during training; returns metrics by name. */
     @FunctionalInterface
@@ -181,6 +183,7 @@ public final class Trainer implements AutoCloseable {
         PretrainedModel pretrained = config.pretrained() == null ? null : loadPretrained();
         SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(),
                 pretrained == null ? Map.of() : pretrained.weights(), config.seed());
+        System.gc(); // hands the heap that held the initial weights back before ONNX Runtime allocates its own copy
         IdfStatistics idf = pretrained != null && pretrained.idf() != null && config.idf() == TrainingConfig.IdfMode.ONLINE
                 ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
                 : newIdfStatistics();
@@ -307,6 +310,11 @@ public final class Trainer implements AutoCloseable {
         double lastLoss = Double.NaN;
         Path lastCheckpoint = null;
         TrainingSession.Options options = config.sessionOptions();
+        boolean withMoments = momentsFit(ortCheckpoint);
+        if (!withMoments) {
+            LOG.warning("the AdamW moments of this model pass the 2 GiB ONNX Runtime can write: checkpoints"
+                    + " keep the parameters only, and a resumed run starts the moments afresh");
+        }
         try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
@@ -417,7 +425,8 @@ public final class Trainer implements AutoCloseable {
                 boolean last = step == config.steps();
                 boolean validating = validator != null && (step % validateEvery == 0 || last);
                 if (last || validating || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
-                    lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped));
+                    lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped),
+                            withMoments);
                     if (validating) { // validation reads the encoders of the checkpoint just written
                         validate(step, lastCheckpoint, log);
                     }
@@ -461,13 +470,13 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    private Path checkpoint(TrainingSession session, IdfStatistics idf, State state) {
+    private Path checkpoint(TrainingSession session, IdfStatistics idf, State state, boolean withMoments) {
         Path written = store.write(state.step(), dir -> {
-            session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), true);
-            requireFiniteParameters(dir.resolve(ORT_CHECKPOINT), state.step());
+            saveOrtCheckpoint(session, dir, state.step(), withMoments);
             idf.save(dir.resolve(IDF_FILE));
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", state);
+            doc.put("optimizer_state", withMoments);
             doc.put("model", modelJson);
             doc.put("batch_size", config.batchSize());
             doc.put("accumulation", config.accumulation());
@@ -479,6 +488,28 @@ public final class Trainer implements AutoCloseable {
         });
         listeners.forEach(l -> l.onCheckpoint(state.step(), written));
         return written;
+    }
+
+    /**
+     * Saves the session's ONNX Runtime checkpoint into {@code dir} (a checkpoint's temporary directory, so that
+     * every file ORT writes is covered by the manifest and renamed into place with the rest) and refuses it unless
+     * its parameters are all finite. ORT 1.24 writes the parameters to {@code checkpoint.data} beside the file when
+     * the checkpoint it loaded had one (the form {@code TrainingArtifacts} gives large models), but the optimizer
+     * moments always inline, in one flatbuffer that cannot pass 2 GiB: past that ({@code withMoments} false, see
+     * {@link #momentsFit}) only the parameters are saved.
+     */
+    static void saveOrtCheckpoint(TrainingSession session, Path dir, long step, boolean withMoments)
+            throws OrtException {
+        session.saveCheckpoint(dir.resolve(ORT_CHECKPOINT), withMoments);
+        requireFiniteParameters(dir.resolve(ORT_CHECKPOINT), step);
+    }
+
+    /**
+     * Whether ONNX Runtime can save AdamW's two moments per trainable parameter of {@code ortCheckpoint} inline (with
+     * room for the tables): up to about 240 M trainable parameters.
+     */
+    static boolean momentsFit(Path ortCheckpoint) {
+        return 2 * OrtCheckpoint.trainableBytes(ortCheckpoint) <= OrtCheckpoint.EXTERNAL_DATA_THRESHOLD;
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.superclip.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,22 @@ class InferenceExportTest {
             }
             System.out.printf("%s: stock runtime vs eval graph, max |diff| %.1e%n", output, worst);
             assertTrue(worst < 1e-5, output + " differs by " + worst);
+        }
+        // With every initializer in ONNX external data (as encoders past 2 GB are written): the stock runtime loads
+        // them from <encoder>.onnx.data and gives the same embeddings, bit for bit.
+        Path external = dir.resolve("external");
+        InferenceExport.write(external, TINY, weights, "clip-bpe-49408", InferenceExport.IMAGE_MEAN,
+                InferenceExport.IMAGE_STD, 0);
+        for (String encoder : List.of(InferenceExport.IMAGE_ENCODER, InferenceExport.TEXT_ENCODER)) {
+            assertTrue(Files.size(external.resolve(encoder + ".data")) > Files.size(external.resolve(encoder)), encoder);
+        }
+        for (String input : List.of("pixels.bin", "input_ids.bin")) {
+            Files.copy(fixture.resolve(input), external.resolve(input));
+        }
+        runStockRuntime(external);
+        for (String output : List.of(SuperClipModel.IMAGE_EMBEDS, SuperClipModel.TEXT_EMBEDS)) {
+            assertArrayEquals(Files.readAllBytes(fixture.resolve(output + ".stock.bin")),
+                    Files.readAllBytes(external.resolve(output + ".stock.bin")), output);
         }
         // The same files through the SDK's inference API.
         try (Model model = Model.load(fixture)) {

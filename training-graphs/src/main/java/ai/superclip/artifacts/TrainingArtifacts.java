@@ -1,6 +1,9 @@
 package ai.superclip.artifacts;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.superclip.autodiff.Autodiff;
 import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
@@ -57,6 +60,8 @@ public final class TrainingArtifacts {
     public static final String GRADIENT_SCALE_INPUT = "gradient_scale";
     public static final String BUFFER_SUFFIX = "_grad.accumulation.buffer";
     public static final String FLAG_SUFFIX = "_grad.accumulation.out";
+    /** Initializers smaller than this stay inline in a model written with external data. */
+    static final int EXTERNAL_MIN_BYTES = 1024;
 
     private TrainingArtifacts() {
     }
@@ -144,9 +149,27 @@ public final class TrainingArtifacts {
             throw new ArtifactException("cannot write training artifacts to " + dir + ": " + e.getMessage(), e);
         }
         new OrtCheckpoint(trainableValues, frozenValues, null, OrtCheckpoint.PropertyBag.empty())
-                .write(dir.resolve(CHECKPOINT));
+                .write(dir.resolve(CHECKPOINT), needsExternalData(trainable, frozen));
         return new Layout(fed.stream().map(Value::name).toList(), trainable.stream().map(Parameter::name).toList(),
                 frozen.stream().map(Parameter::name).toList(), List.copyOf(evalOutputs.keySet()));
+    }
+
+    /**
+     * Whether the checkpoint must keep its parameters in an external data file. ONNX Runtime (1.24) saves a session's
+     * checkpoint in the form it loaded: parameters in {@code checkpoint.data} only when the loaded checkpoint had one,
+     * optimizer moments always inline, all in one flatbuffer that cannot pass 2 GiB. So the form is chosen here, by
+     * the size of the state ORT will save (parameters and AdamW's two moments per trainable one), not of this
+     * first checkpoint alone.
+     */
+    static boolean needsExternalData(List<Parameter> trainable, List<Parameter> frozen) {
+        long bytes = 0;
+        for (Parameter p : trainable) {
+            bytes += 3L * Float.BYTES * p.size();
+        }
+        for (Parameter p : frozen) {
+            bytes += (long) Float.BYTES * p.size();
+        }
+        return bytes > OrtCheckpoint.EXTERNAL_DATA_THRESHOLD;
     }
 
     /**
@@ -189,8 +212,57 @@ public final class TrainingArtifacts {
         return g.apply(Op.GREATER_OR_EQUAL, min, g.scalar(1, DType.FLOAT));
     }
 
-    /** Writes an ONNX model file atomically (see {@link AtomicFiles}). */
+    /**
+     * Writes an ONNX model file atomically (see {@link AtomicFiles}); when its initializers hold more than
+     * {@link OrtCheckpoint#EXTERNAL_DATA_THRESHOLD} bytes, with ONNX external data (see
+     * {@link #writeModel(Path, ModelProto, long)}): a protobuf message cannot pass 2 GiB.
+     */
     public static void writeModel(Path file, ModelProto model) throws IOException {
-        AtomicFiles.write(file, model::writeTo);
+        writeModel(file, model, OrtCheckpoint.EXTERNAL_DATA_THRESHOLD);
+    }
+
+    /**
+     * Writes an ONNX model file atomically. When its initializers hold more than {@code externalDataThreshold} bytes,
+     * their data goes to {@code <file>.data} beside it, written first, back to back, each initializer then saying
+     * {@code data_location: EXTERNAL} with its {@code location}, {@code offset} and {@code length} (ONNX's external
+     * data, which ONNX Runtime loads relative to the model's directory); otherwise a stale {@code <file>.data} is
+     * removed. Initializers under {@value #EXTERNAL_MIN_BYTES} bytes (ONNX's own default) stay inline.
+     */
+    public static void writeModel(Path file, ModelProto model, long externalDataThreshold) throws IOException {
+        Path data = file.resolveSibling(file.getFileName() + OrtCheckpoint.EXTERNAL_DATA_SUFFIX);
+        long bytes = 0;
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            bytes += t.getRawData().size();
+        }
+        ModelProto written = model;
+        if (bytes > externalDataThreshold) {
+            GraphProto.Builder graph = model.getGraph().toBuilder();
+            String location = data.getFileName().toString();
+            AtomicFiles.write(data, out -> {
+                long offset = 0;
+                for (int i = 0; i < graph.getInitializerCount(); i++) {
+                    TensorProto t = graph.getInitializer(i);
+                    long length = t.getRawData().size();
+                    if (length < EXTERNAL_MIN_BYTES) {
+                        continue; // shapes and axes stay inline: shape inference reads them at load time
+                    }
+                    t.getRawData().writeTo(out);
+                    graph.setInitializer(i, t.toBuilder().clearRawData()
+                            .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                            .addExternalData(entry("location", location))
+                            .addExternalData(entry("offset", Long.toString(offset)))
+                            .addExternalData(entry("length", Long.toString(length))).build());
+                    offset += length;
+                }
+            });
+            written = model.toBuilder().setGraph(graph).build();
+        } else {
+            Files.deleteIfExists(data);
+        }
+        AtomicFiles.write(file, written::writeTo);
+    }
+
+    private static StringStringEntryProto entry(String key, String value) {
+        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
     }
 }

@@ -48,14 +48,18 @@ public final class InferenceExport {
     private InferenceExport() {
     }
 
-    /** Exports the weights of a training checkpoint (trainable and frozen parameters alike). */
+    /**
+     * Exports the weights of a training checkpoint (trainable and frozen parameters alike; the optimizer moments are
+     * not read). An encoder whose weights pass {@link OrtCheckpoint#EXTERNAL_DATA_THRESHOLD} bytes keeps them in
+     * {@code <encoder>.onnx.data} beside it (ONNX external data; see {@link TrainingArtifacts#writeModel}).
+     */
     public static void write(Path dir, ModelConfig config, Path checkpoint, String tokenizer) {
         write(dir, config, checkpointWeights(checkpoint), tokenizer);
     }
 
     /** Every parameter of a training checkpoint, trainable and frozen alike, by name. */
     public static Map<String, float[]> checkpointWeights(Path checkpoint) {
-        OrtCheckpoint c = OrtCheckpoint.read(checkpoint);
+        OrtCheckpoint c = OrtCheckpoint.readParameters(checkpoint);
         Map<String, float[]> weights = new HashMap<>();
         c.trainable().forEach(t -> weights.put(t.name(), t.values()));
         c.frozen().forEach(t -> weights.put(t.name(), t.values()));
@@ -77,6 +81,12 @@ public final class InferenceExport {
      */
     public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer,
             double[] imageMean, double[] imageStd) {
+        write(dir, config, weights, tokenizer, imageMean, imageStd, OrtCheckpoint.EXTERNAL_DATA_THRESHOLD);
+    }
+
+    /** Exports {@code weights}, each encoder with external data when its weights pass {@code externalDataThreshold}. */
+    public static void write(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer,
+            double[] imageMean, double[] imageStd, long externalDataThreshold) {
         Graph g = Graph.forInference();
         Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
         Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN);
@@ -92,8 +102,8 @@ public final class InferenceExport {
                 weights, metadata);
         try {
             Files.createDirectories(dir);
-            TrainingArtifacts.writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto());
-            TrainingArtifacts.writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto());
+            TrainingArtifacts.writeModel(dir.resolve(IMAGE_ENCODER), imageSpec.toProto(), externalDataThreshold);
+            TrainingArtifacts.writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto(), externalDataThreshold);
         } catch (IOException e) {
             throw new ArtifactException("cannot write the encoders to " + dir + ": " + e.getMessage(), e);
         }

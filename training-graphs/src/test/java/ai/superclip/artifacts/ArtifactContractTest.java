@@ -11,6 +11,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
+import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
 import ai.superclip.nn.Functions;
@@ -123,5 +124,15 @@ class ArtifactContractTest {
             d[i] = v[i];
         }
         return d;
+    }
+
+    @Test
+    void theFirstCheckpointKeepsItsParametersExternallyWhenTheStateOnnxRuntimeWillSaveWouldPassTheThreshold() {
+        // ORT saves parameters and two AdamW moments per trainable one: 160 M trainable floats make 1.92 GB
+        Parameter big = new Parameter("big", new long[] {160_000_000L}, null, true, null, null);
+        Parameter small = new Parameter("small", new long[] {1000}, null, true, null, null);
+        assertTrue(TrainingArtifacts.needsExternalData(List.of(big), List.of()));
+        assertFalse(TrainingArtifacts.needsExternalData(List.of(small), List.of(big.withTrainable(false))),
+                "frozen parameters have no moments: 640 MB");
     }
 }

@@ -175,6 +175,69 @@ class OrtCheckpointTest {
     }
 
     @Test
+    void roundTripsWithTheTensorsInAnExternalDataFileLaidOutAsOnnxRuntimeReadsIt() throws Exception {
+        OrtCheckpoint checkpoint = full();
+        Path file = dir.resolve("checkpoint");
+        checkpoint.write(file, true);
+        Path data = dir.resolve("checkpoint.data");
+        assertEquals(data, OrtCheckpoint.externalDataFile(file));
+        assertEquals(checkpoint.tensorBytes(), Files.size(data));
+        assertBitExact(checkpoint, OrtCheckpoint.read(file));
+
+        // the flatbuffer says has_external_data and gives each tensor an offset instead of raw_data; the tensors lie
+        // back to back in the order trainable, frozen, moments (each list sorted by name)
+        Flat flat = new Flat(readBytes(file));
+        int module = flat.table(flat.root(), 1);
+        assertEquals(1, flat.bb.get(flat.field(module, 3)), "has_external_data");
+        ByteBuffer values = ByteBuffer.wrap(Files.readAllBytes(data)).order(ByteOrder.LITTLE_ENDIAN);
+        long expectedOffset = 0;
+        for (int tensor : flat.tables(module, 0)) {
+            assertEquals(0, flat.field(tensor, 4), "no raw_data");
+            long offset = flat.bb.getLong(flat.field(tensor, 6));
+            assertEquals(expectedOffset, offset);
+            expectedOffset += 4L * elementCount(flat, tensor);
+        }
+        NamedArray w = checkpoint.trainable().get(2); // after "empty" (no values) and "scale" (one): at byte 4
+        assertEquals(Float.floatToRawIntBits(w.values()[4]), values.getInt(4 + 4 * 4), "w[4], a NaN, bit for bit");
+
+        // readParameters leaves out the moments; the finite scan streams parameters from the data file
+        assertNull(OrtCheckpoint.readParameters(file).optimizer());
+        assertEquals(checkpoint.trainable(), OrtCheckpoint.readParameters(file).trainable());
+        assertEquals("w", OrtCheckpoint.firstNonFiniteParameter(file));
+
+        // rewritten inline, the stale data file goes
+        withoutOptimizer().write(file);
+        assertTrue(Files.notExists(data));
+        assertEquals(withoutOptimizer(), OrtCheckpoint.read(file));
+    }
+
+    @Test
+    void aMissingOrTruncatedExternalDataFileIsNamed() throws Exception {
+        Path file = dir.resolve("checkpoint");
+        full().write(file, true);
+        Path data = OrtCheckpoint.externalDataFile(file);
+        byte[] all = Files.readAllBytes(data);
+        Files.write(data, Arrays.copyOf(all, all.length - 4));
+        ArtifactException truncated = assertThrows(ArtifactException.class, () -> OrtCheckpoint.read(file));
+        assertTrue(truncated.getMessage().contains(data.toString()) && truncated.getMessage().contains("truncated"),
+                truncated.getMessage());
+        Files.delete(data);
+        ArtifactException missing = assertThrows(ArtifactException.class,
+                () -> OrtCheckpoint.firstNonFiniteParameter(file));
+        assertTrue(missing.getMessage().contains(data.toString()) && missing.getMessage().contains("missing"),
+                missing.getMessage());
+    }
+
+    private static long elementCount(Flat flat, int tensor) {
+        int dims = flat.table(tensor, 2);
+        long count = 1;
+        for (int i = 0; i < flat.bb.getInt(dims); i++) {
+            count *= flat.bb.getLong(dims + 4 + 8 * i);
+        }
+        return count;
+    }
+
+    @Test
     void writeIntoAMissingDirectoryFailsNamingTheFile() {
         Path file = dir.resolve("missing/checkpoint");
         ArtifactException e = assertThrows(ArtifactException.class, () -> full().write(file));
