@@ -14,9 +14,9 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkFiles;
 
 /**
- * One loaded {@link Model} per JVM (executor or driver) and model directory, shared by all the tasks the JVM
- * runs: a partition never pays for a session of its own. The encoders serialise their runs, so the one session
- * gets every core of the executor as ONNX Runtime intra-op threads.
+ * One loaded {@link Model} per JVM (executor or driver), model directory and thread count, shared by all the
+ * tasks the JVM runs: a partition never pays for a session of its own. The encoders serialise their runs, so
+ * the one session gets every core of the executor as ONNX Runtime intra-op threads.
  *
  * <p>A model directory is found, in this order, as files shipped with the job (spark-submit
  * {@code --files dir/image_encoder.onnx,dir/text_encoder.onnx} or {@code SparkContext.addFile}), then as the
@@ -26,7 +26,10 @@ public final class ExecutorModels {
     /** The encoders' own batch limit; the stages' batch size is what each run gets. */
     private static final int ENCODER_MAX_BATCH = 1024;
 
-    private static final ConcurrentHashMap<Path, Loaded> MODELS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Key, Loaded> MODELS = new ConcurrentHashMap<>();
+
+    private record Key(Path dir, int threads) {
+    }
 
     /** A model and how long loading it took (the once-per-JVM start cost). */
     record Loaded(Model model, long loadMillis) {
@@ -41,8 +44,8 @@ public final class ExecutorModels {
      * @param threads ONNX Runtime intra-op threads; 0: the executor's cores
      */
     static Loaded get(String modelDir, int threads) {
-        Path dir = resolve(modelDir);
-        return MODELS.computeIfAbsent(dir, d -> load(d, threads > 0 ? threads : executorCores()));
+        Key key = new Key(resolve(modelDir), threads > 0 ? threads : executorCores());
+        return MODELS.computeIfAbsent(key, k -> load(k.dir(), k.threads()));
     }
 
     private static Loaded load(Path dir, int threads) {

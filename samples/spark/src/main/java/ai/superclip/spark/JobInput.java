@@ -38,6 +38,10 @@ final class JobInput {
         @Option(names = "--images", description = "folder of images, read recursively with Spark's binaryFile "
                 + "source (id: the file's URI)")
         String folder;
+
+        @Option(names = "--shards", description = "WebDataset shards: a .tar file, a folder of them or a glob; "
+                + "one task per shard (id: <shard>/<key>)")
+        String shards;
     }
 
     @Option(names = "--csv-img-key", description = "CSV column with the image path (default: ${DEFAULT-VALUE})")
@@ -54,7 +58,8 @@ final class JobInput {
     int partitions;
 
     Dataset<Row> read(SparkSession spark) {
-        Dataset<Row> rows = source.manifest != null ? manifest(spark) : folder(spark);
+        Dataset<Row> rows = source.manifest != null ? manifest(spark)
+                : source.folder != null ? folder(spark) : WebDatasetShards.read(spark, source.shards);
         return partitions > 0 ? rows.repartition(partitions) : rows;
     }
 

@@ -10,6 +10,7 @@ import ai.superclip.inference.Model;
 import ai.superclip.inference.ZeroShotClassifier;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,6 +137,46 @@ class SparkJobsTest {
             assertEquals(best.get(0).score(), (float) row.getAs("score"), id);
             assertEquals(best.get(1).label(), ((Row) row.getList(row.fieldIndex("top_labels")).get(1)).getString(0));
         }
+    }
+
+    @Test
+    void embedReadsWebDatasetShards() throws Exception {
+        Path shards = OUT.resolve("shards");
+        Files.createDirectories(shards);
+        for (int shard = 0; shard < 2; shard++) {
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
+                    Files.newOutputStream(shards.resolve("shard-" + shard + ".tar")))) {
+                for (int i = shard * 12; i < shard * 12 + 12; i++) {
+                    String key = String.format("%06d", i);
+                    addMember(tar, key + ".png", Files.readAllBytes(images.get(i)));
+                    addMember(tar, key + ".txt", TestCorpus.captions().get(i).getBytes(StandardCharsets.UTF_8));
+                }
+                if (shard == 1) {
+                    addMember(tar, "orphan.txt", "a caption without its image".getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+        String embedded = OUT.resolve("shard-embeddings").toString();
+        run("embed", "--shards", shards.toString(), "--model", model, "--output", embedded);
+        Map<String, Row> rows = new HashMap<>();
+        for (Row row : spark.read().parquet(embedded).collectAsList()) {
+            rows.put(row.getAs("id"), row);
+        }
+        assertEquals(images.size() + 1, rows.size());
+        for (int i = 0; i < images.size(); i++) {
+            Row row = rows.get(String.format("shard-%d.tar/%06d", i / 12, i));
+            assertArrayEquals(expectedImages[i], SparkVectors.floats(row.getAs("embedding")));
+            assertEquals(TestCorpus.captions().get(i), row.getAs("caption"));
+        }
+        assertTrue(((String) rows.get("shard-1.tar/orphan").getAs("error")).contains("shard-1.tar/orphan"));
+    }
+
+    private static void addMember(TarArchiveOutputStream tar, String name, byte[] bytes) throws Exception {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(bytes.length);
+        tar.putArchiveEntry(entry);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
     }
 
     /** The test corpus index of an id ({@code images/<file>} or the file name). */
