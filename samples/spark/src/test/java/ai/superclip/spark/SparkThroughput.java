@@ -44,9 +44,9 @@ public final class SparkThroughput {
         for (int threads : new int[] {1, 2}) {
             singleJvm(model, files, threads);
         }
-        for (String master : List.of("local[1]", "local[2]")) {
-            spark(master, model, files);
-        }
+        spark("local[1]", 0, model, files);
+        spark("local[2]", 0, model, files);
+        spark("local[2]", 1, model, files); // one ORT thread: decoding gets the other core
     }
 
     private static List<Path> prepare(String preset, Path model, int count, int side) throws Exception {
@@ -108,8 +108,12 @@ public final class SparkThroughput {
         }
     }
 
-    /** The ImageEmbedder over path rows: a cold pass (model load), warm passes, with and without Parquet. */
-    private static void spark(String master, Path model, List<Path> files) throws Exception {
+    /**
+     * The ImageEmbedder over path rows: a cold pass (model load), warm passes, with and without Parquet.
+     *
+     * @param threads ORT intra-op threads of the executor's session (0: the executor's cores)
+     */
+    private static void spark(String master, int threads, Path model, List<Path> files) throws Exception {
         SparkSession spark = SparkSession.builder().master(master).appName("superclip-throughput")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
@@ -117,12 +121,12 @@ public final class SparkThroughput {
         try {
             List<String> paths = files.stream().map(Path::toString).toList();
             int slots = Integer.parseInt(master.replaceAll("\\D", ""));
-            for (int partitions : new int[] {slots * 2, slots * 2, 50}) {
+            for (int partitions : new int[] {slots * 2, slots * 2, 50}) { // the first pass loads the model
                 Dataset<Row> input = spark.createDataset(paths, Encoders.STRING()).toDF("path").repartition(partitions)
                         .cache();
                 input.count();
                 ImageEmbedder embedder = new ImageEmbedder().setModelDir(model.toAbsolutePath().toString())
-                        .setInputCol("path").setBatchSize(32);
+                        .setInputCol("path").setBatchSize(32).setThreads(threads);
                 long t0 = System.nanoTime();
                 embedder.transform(input).write().format("noop").mode("overwrite").save();
                 double noop = (System.nanoTime() - t0) / 1e9;
@@ -131,13 +135,14 @@ public final class SparkThroughput {
                 long t1 = System.nanoTime();
                 embedder.transform(input).write().parquet(out.toString());
                 double parquet = (System.nanoTime() - t1) / 1e9;
-                System.out.printf("spark %s, %d partitions: %.1f images/s without output (%.2f s), %.1f images/s "
-                        + "writing Parquet (%.2f s)%n", master, partitions, files.size() / noop, noop,
+                System.out.printf("spark %s, ORT threads %s, %d partitions: %.1f images/s without output (%.2f s), "
+                        + "%.1f images/s writing Parquet (%.2f s)%n", master, threads == 0 ? "auto" : threads,
+                        partitions, files.size() / noop, noop,
                         files.size() / parquet, parquet);
                 input.unpersist();
             }
             System.out.printf("spark %s: model load in this JVM %d ms%n", master,
-                    ExecutorModels.get(model.toAbsolutePath().toString(), 0).loadMillis());
+                    ExecutorModels.get(model.toAbsolutePath().toString(), threads).loadMillis());
         } finally {
             spark.stop();
         }
