@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /** A partition's rows mapped a batch at a time, lazily: one batch in memory, one inference run per batch. */
 final class Batches {
@@ -58,6 +59,6 @@ final class Batches {
             values[i] = row.get(i);
         }
         System.arraycopy(extra, 0, values, row.size(), extra.length);
-        return org.apache.spark.sql.RowFactory.create(values);
+        return RowFactory.create(values);
     }
 }

@@ -2,7 +2,9 @@ package ai.superclip.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,8 +65,8 @@ public final class SparkJobs {
             if (shipModel && model != null) {
                 try (Stream<Path> files = Files.list(ExecutorModels.resolve(model))) {
                     files.filter(Files::isRegularFile).forEach(f -> spark.sparkContext().addFile(f.toString()));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException("cannot list the model folder " + model, e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list the model folder " + model, e);
                 }
             }
             return spark;

@@ -14,6 +14,7 @@ import ai.superclip.inference.ZeroShotClassifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -203,7 +204,7 @@ class SparkStagesTest {
     void aCorruptImageFillsTheErrorColumnAndIsCounted() throws Exception {
         Path broken = TestCorpus.ROOT.resolve("broken.png");
         byte[] png = Files.readAllBytes(images.get(0));
-        Files.write(broken, java.util.Arrays.copyOf(png, png.length / 3)); // a truncated PNG
+        Files.write(broken, Arrays.copyOf(png, png.length / 3)); // a truncated PNG
         Path missing = TestCorpus.ROOT.resolve("no-such-image.png");
         List<Path> files = new ArrayList<>(images.subList(0, 5));
         files.add(broken.toAbsolutePath());
