@@ -19,7 +19,7 @@ import org.apache.spark.SparkFiles;
  * the one session gets every core of the executor as ONNX Runtime intra-op threads.
  *
  * <p>A model directory is found, in this order, as files shipped with the job (spark-submit
- * {@code --files dir/image_encoder.onnx,dir/text_encoder.onnx} or {@code SparkContext.addFile}), then as the
+ * {@code --files dir/image_encoder.onnx,dir/text_encoder.onnx}, i.e. {@code spark.files}), then as the
  * path itself, which must then be readable on every executor (a shared mount).
  */
 public final class ExecutorModels {
@@ -76,7 +76,7 @@ public final class ExecutorModels {
                 + InferenceExport.IMAGE_ENCODER + " and " + InferenceExport.TEXT_ENCODER + " (Trainer.exportEncoders), "
                 + "on a path every executor can read, or be shipped with the job (spark-submit --files "
                 + "<dir>/" + InferenceExport.IMAGE_ENCODER + ",<dir>/" + InferenceExport.TEXT_ENCODER
-                + ", or SparkContext.addFile for each file)");
+                + ", i.e. spark.files; the jobs' --ship-model does that)");
     }
 
     private static boolean isExported(Path dir) {

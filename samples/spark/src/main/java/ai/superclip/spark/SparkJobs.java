@@ -52,8 +52,8 @@ public final class SparkJobs {
         @Option(names = "--overwrite", description = "replace an existing output")
         boolean overwrite;
 
-        @Option(names = "--ship-model", description = "ship the model files with the job (SparkContext.addFile) "
-                + "instead of reading --model on every executor")
+        @Option(names = "--ship-model", description = "ship the model files with the job (as spark-submit --files "
+                + "does) instead of reading --model on every executor")
         boolean shipModel;
 
         SparkSession session(String job, String model) {
@@ -61,15 +61,22 @@ public final class SparkJobs {
             if (master != null) {
                 builder.master(master);
             }
-            SparkSession spark = builder.getOrCreate();
             if (shipModel && model != null) {
-                try (Stream<Path> files = Files.list(ExecutorModels.resolve(model))) {
-                    files.filter(Files::isRegularFile).forEach(f -> spark.sparkContext().addFile(f.toString()));
+                // As spark-submit --files does: set before the context starts. (Spark 4 does not give tasks of an
+                // isolated session the files that SparkContext.addFile adds later.)
+                List<String> files = new ArrayList<>();
+                String given = System.getProperty("spark.files");
+                if (given != null && !given.isBlank()) {
+                    files.add(given);
+                }
+                try (Stream<Path> listing = Files.list(ExecutorModels.resolve(model))) {
+                    listing.filter(Files::isRegularFile).forEach(f -> files.add(f.toAbsolutePath().toString()));
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot list the model folder " + model, e);
                 }
+                builder.config("spark.files", String.join(",", files));
             }
-            return spark;
+            return builder.getOrCreate();
         }
 
         SaveMode mode() {
