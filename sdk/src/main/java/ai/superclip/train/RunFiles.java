@@ -6,16 +6,12 @@ import ai.superclip.model.InferenceExport;
 import ai.superclip.model.Presets;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.tokenization.IdfStatistics;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 /** Reads what a run directory records: the model a checkpoint was trained with, and which checkpoint to use. */
 public final class RunFiles {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RunFiles() {
     }
@@ -37,11 +33,15 @@ public final class RunFiles {
 
     /** The architecture and loss recorded in a checkpoint's {@code state.json} (AdamW: the presets' reference settings). */
     public static ModelConfig model(Path checkpoint) {
-        Path file = checkpoint.resolve(Trainer.STATE_FILE);
+        RunState state = RunState.read(checkpoint);
+        if (state.model() == null) {
+            throw new CheckpointException(checkpoint.resolve(RunState.FILE) + " records no model");
+        }
         try {
-            return ModelConfig.fromJson(JSON.readTree(file.toFile()).required("model"), Presets.REFERENCE_ADAMW);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new CheckpointException("cannot read the model of " + file + ": " + e.getMessage(), e);
+            return ModelConfig.fromJson(state.model(), Presets.REFERENCE_ADAMW);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException("cannot read the model of " + checkpoint.resolve(RunState.FILE) + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -1,7 +1,5 @@
 package ai.superclip.train;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
@@ -15,7 +13,6 @@ import ai.superclip.interop.PretrainedModel;
 import ai.superclip.model.InferenceExport;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
-import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.ClipTokenizer;
 import ai.superclip.tokenization.IdfStatistics;
@@ -23,15 +20,10 @@ import ai.superclip.tokenization.TokenTargets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +36,8 @@ import java.util.logging.Logger;
  *
  * <p>A run directory holds {@code artifacts/} (the four training artifacts), {@code checkpoints/step-N/}
  * (ONNX Runtime's checkpoint with optimizer state, for large models with its parameters in {@code checkpoint.data}
- * beside it, the IDF statistics and {@code state.json} with the step and data position), and {@code metrics.jsonl} (one JSON object per logged step). Each step loads its
+ * beside it, the IDF statistics and {@code state.json}, a {@link RunState}), and {@code metrics.jsonl} (one JSON
+ * object per logged step). Each step ({@link StepRunner}) loads its
  * {@code accumulation} micro-batches, updates the online IDF statistics once with all their captions (the
  * reference's global batch), then for each micro-batch feeds the images, the token ids and the IDF-weighted token
  * targets and runs forward and backward; then it sets the scheduled learning rate and steps AdamW. The step's
@@ -70,7 +63,6 @@ public final class Trainer implements AutoCloseable {
     static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
     /** The IDF statistics file in each checkpoint directory. */
     public static final String IDF_FILE = "idf.bin";
-    static final String STATE_FILE = "state.json";
     /**
      * Fewest samples a micro-batch shrunk by skipped bad samples may train on: with one sample the contrastive loss
      * has no negatives and every IDF weight is 0, so such a batch is dropped and reported instead.
@@ -91,10 +83,6 @@ public final class Trainer implements AutoCloseable {
     @FunctionalInterface
     interface BatchHook {
         void accept(long step, int micro, Batch batch);
-    }
-
-    /** Where a run stands, saved with every checkpoint. */
-    record State(long step, int epoch, int index, long skipped) {
     }
 
     private final TrainingConfig config;
@@ -187,7 +175,7 @@ public final class Trainer implements AutoCloseable {
         IdfStatistics idf = pretrained != null && pretrained.idf() != null && config.idf() == TrainingConfig.IdfMode.ONLINE
                 ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
                 : newIdfStatistics();
-        return run(artifacts.resolve(ORT_CHECKPOINT), idf, new State(0, 0, 0, 0));
+        return run(artifacts.resolve(ORT_CHECKPOINT), idf, new RunState.Position(0, 0, 0, 0));
     }
 
     /** Fresh IDF statistics of the configured mode. */
@@ -241,15 +229,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     private TrainingResult resumeVerified(Path dir) throws OrtException {
-        State state;
-        JsonNode saved;
-        try {
-            saved = JSON.readTree(dir.resolve(STATE_FILE).toFile());
-            state = JSON.treeToValue(saved.get("state"), State.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new CheckpointException("cannot read " + dir.resolve(STATE_FILE) + ": " + e.getMessage(), e);
-        }
-        requireSameModel(dir, saved.get("model"));
+        RunState saved = RunState.read(dir);
+        requireSameModel(dir, saved.model());
         IdfStatistics idf = IdfStatistics.load(dir.resolve(IDF_FILE));
         String changed = changedSettings(saved, idf);
         if (!changed.isEmpty() && !allowResumeChanges) {
@@ -264,52 +245,37 @@ public final class Trainer implements AutoCloseable {
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
             SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
         }
-        return run(dir.resolve(ORT_CHECKPOINT), idf, state);
+        return run(dir.resolve(ORT_CHECKPOINT), idf, saved.state());
     }
 
     /** The run settings that differ from the checkpoint's, as "name: checkpoint X, this run Y" (or ""). */
-    private String changedSettings(JsonNode saved, IdfStatistics idf) {
+    private String changedSettings(RunState saved, IdfStatistics idf) {
         List<String> changed = new ArrayList<>();
         if (!idf.mode().name().equals(config.idf().name())) {
             changed.add("IDF mode: checkpoint " + idf.mode() + ", this run " + config.idf());
         }
-        JsonNode batchSize = saved.get("batch_size");
-        if (batchSize != null && batchSize.asInt() != config.batchSize()) {
-            changed.add("batch size: checkpoint " + batchSize.asInt() + ", this run " + config.batchSize());
+        if (saved.batchSize() != null && saved.batchSize() != config.batchSize()) {
+            changed.add("batch size: checkpoint " + saved.batchSize() + ", this run " + config.batchSize());
         }
-        JsonNode dualCaption = saved.get("dual_caption");
-        if (dualCaption != null && dualCaption.asBoolean() != config.dualCaption()) {
-            changed.add("dual caption: checkpoint " + dualCaption.asBoolean() + ", this run " + config.dualCaption());
+        if (saved.dualCaption() != null && saved.dualCaption() != config.dualCaption()) {
+            changed.add("dual caption: checkpoint " + saved.dualCaption() + ", this run " + config.dualCaption());
         }
-        JsonNode accumulation = saved.get("accumulation");
-        if (accumulation != null && accumulation.asInt() != config.accumulation()) {
-            changed.add("accumulation: checkpoint " + accumulation.asInt() + ", this run " + config.accumulation());
+        if (saved.accumulation() != null && saved.accumulation() != config.accumulation()) {
+            changed.add("accumulation: checkpoint " + saved.accumulation() + ", this run " + config.accumulation());
         }
         return String.join("; ", changed);
     }
 
-    private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, State start) throws OrtException {
+    private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, RunState.Position start) throws OrtException {
         Path artifacts = config.output().resolve(ARTIFACTS);
-        OrtEnvironment env = OrtRuntime.environment();
         long begin = System.nanoTime();
-        int batch = config.batchSize();
         int context = tokenizer.contextLength();
-        int imageSize = model.vision().imageSize();
-        boolean superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
-        FloatBuffer decayValue = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        LongBuffer targetIds = ByteBuffer.allocateDirect(batch * context * Long.BYTES).order(ByteOrder.nativeOrder())
-                .asLongBuffer();
-        FloatBuffer targetWeights = ByteBuffer.allocateDirect(batch * context * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
         LearningRateSchedule schedule = config.schedule();
-        float decay = model.adamW().weightDecay();
-        int k = config.accumulation();
         long step = start.step();
         long skipped = start.skipped();
         int badInARow = 0;
         double lastLoss = Double.NaN;
         Path lastCheckpoint = null;
-        TrainingSession.Options options = config.sessionOptions();
         boolean withMoments = momentsFit(ortCheckpoint);
         if (!withMoments) {
             LOG.warning("the AdamW moments of this model pass the 2 GiB ONNX Runtime can write: checkpoints"
@@ -318,93 +284,27 @@ public final class Trainer implements AutoCloseable {
         try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
-                        artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), options);
-                BatchLoader loader = loader(start, batch, context, k);
-                OnnxTensor gradientScale = OnnxTensor.createTensor(env, new float[] {1f / k});
-                OnnxTensor decayTensor = OnnxTensor.createTensor(env, decayValue, new long[] {1});
-                PinnedScalars out = new PinnedScalars(env, session.trainOutputNames())) {
-            // The two scalar inputs and the outputs live for the whole run (the decay's value is rewritten in place
-            // each micro-step); only the batch tensors, views over the loader's pooled buffers, are made per step.
-            Map<String, OnnxTensor> in = new HashMap<>();
-            in.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, gradientScale);
-            if (session.trainInputNames().contains(TrainingArtifacts.WEIGHT_DECAY_INPUT)) {
-                in.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, decayTensor);
-            }
-            List<String> batchInputs = superclip
-                    ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGET_IDS,
-                            SuperClipModel.CLS_TARGET_WEIGHTS)
-                    : List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS);
+                        artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), config.sessionOptions());
+                BatchLoader loader = loader(start, config.batchSize(), context, config.accumulation());
+                StepRunner runner = new StepRunner(session, model, config.batchSize(), config.accumulation(), context,
+                        targets, config.dualCaption() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS)) {
             listeners.forEach(l -> l.onStart(config, start.step()));
             Position position = new Position(start.epoch(), start.index());
             while (step < config.steps()) {
                 long stepStart = System.nanoTime();
                 double lr = schedule.at((int) step);
-                double loss = 0;
-                double clip = 0;
-                double cls = 0;
-                double scale = Double.NaN;
-                int samples = 0;
-                boolean finite = true;
-                List<Batch> micros = new ArrayList<>(k);
+                List<Batch> micros = nextMicroBatches(loader, step + 1);
+                StepRunner.Outcome outcome;
                 try {
-                    for (int micro = 0; micro < k; micro++) {
-                        Batch b = loader.next();
-                        micros.add(b);
-                        if (batchHook != null) {
-                            batchHook.accept(step + 1, micro, b);
-                        }
-                    }
-                    int[][][] captionIds = new int[k][][];
-                    int stepCaptions = 0;
-                    if (superclip) {
-                        for (int micro = 0; micro < k; micro++) {
-                            Batch b = micros.get(micro);
-                            String read = config.dualCaption() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS;
-                            captionIds[micro] = targets.sparse(rows(b.longBuffer(read), b.size() * context));
-                            stepCaptions += b.size();
-                        }
-                        idf.update(concat(captionIds, stepCaptions));
-                    }
-                    for (int micro = 0; micro < k; micro++) {
-                        decayValue.put(0, micro == k - 1 ? (float) (lr * decay) : 0f);
-                        Batch b = micros.get(micro);
-                        int n = b.size();
-                        LongBuffer ids = rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context);
-                        in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, rows(b.images(), n * 3 * imageSize * imageSize),
-                                new long[] {n, 3, imageSize, imageSize}));
-                        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, ids, new long[] {n, context}));
-                        if (superclip) {
-                            targetIds.clear();
-                            targetWeights.clear();
-                            idf.normalisedTargets(captionIds[micro], stepCaptions, context, targetIds, targetWeights);
-                            in.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, rows(targetIds, n * context),
-                                    new long[] {n, context}));
-                            in.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env,
-                                    rows(targetWeights, n * context), new long[] {n, context}));
-                        }
-                        try {
-                            session.trainStep(in, out.tensors);
-                            float l = out.get(TrainingArtifacts.LOSS);
-                            finite &= Float.isFinite(l);
-                            loss += l / k;
-                            clip += out.get(SuperClipModel.CLIP_LOSS) / k;
-                            cls += superclip ? out.get(SuperClipModel.CLS_LOSS) / k : Double.NaN;
-                            scale = out.get(SuperClipModel.SCALE);
-                        } finally {
-                            batchInputs.forEach(name -> in.remove(name).close());
-                        }
-                        samples += n;
-                        position = b.nextPosition();
-                    }
+                    outcome = runner.step(micros, lr, idf);
+                    position = micros.get(micros.size() - 1).nextPosition();
                 } finally {
                     micros.forEach(Batch::close);
                 }
                 step++;
-                if (finite) {
-                    session.setLearningRate((float) lr);
-                    session.optimizerStep();
+                if (outcome.finite()) {
                     badInARow = 0;
-                    lastLoss = loss;
+                    lastLoss = outcome.loss();
                 } else {
                     skipped++;
                     badInARow++;
@@ -414,18 +314,17 @@ public final class Trainer implements AutoCloseable {
                                 + store.latest().map(Path::toString).orElse("none"));
                     }
                 }
-                session.lazyResetGrad();
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
-                StepMetrics m = new StepMetrics(step, config.steps(), loss, clip, cls, scale, lr, samples / seconds,
-                        !finite, skipped);
-                if (step % config.logEvery() == 0 || step == config.steps() || !finite) {
+                StepMetrics m = new StepMetrics(step, config.steps(), outcome.loss(), outcome.clipLoss(),
+                        outcome.clsLoss(), outcome.scale(), lr, outcome.samples() / seconds, !outcome.finite(), skipped);
+                if (step % config.logEvery() == 0 || step == config.steps() || !outcome.finite()) {
                     log.write(m);
                 }
                 listeners.forEach(l -> l.onStep(m));
                 boolean last = step == config.steps();
                 boolean validating = validator != null && (step % validateEvery == 0 || last);
                 if (last || validating || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
-                    lastCheckpoint = checkpoint(session, idf, new State(step, position.epoch(), position.index(), skipped),
+                    lastCheckpoint = checkpoint(session, idf, new RunState.Position(step, position.epoch(), position.index(), skipped),
                             withMoments);
                     if (validating) { // validation reads the encoders of the checkpoint just written
                         validate(step, lastCheckpoint, log);
@@ -442,11 +341,29 @@ public final class Trainer implements AutoCloseable {
         return result;
     }
 
+    /** The configured accumulation of micro-batches for step {@code step}, held together until the step ends. */
+    private List<Batch> nextMicroBatches(BatchLoader loader, long step) {
+        List<Batch> micros = new ArrayList<>(config.accumulation());
+        try {
+            for (int micro = 0; micro < config.accumulation(); micro++) {
+                Batch b = loader.next();
+                micros.add(b);
+                if (batchHook != null) {
+                    batchHook.accept(step, micro, b);
+                }
+            }
+            return micros;
+        } catch (RuntimeException e) {
+            micros.forEach(Batch::close);
+            throw e;
+        }
+    }
+
     /**
      * The training data from {@code start}: shuffled, augmented, whole batches, the captions tokenized on the
      * workers, room for the {@code heldPerStep} micro-batches a step holds.
      */
-    private BatchLoader loader(State start, int batch, int context, int heldPerStep) {
+    private BatchLoader loader(RunState.Position start, int batch, int context, int heldPerStep) {
         BatchLoader.Builder b = BatchLoader.builder(data, new ImagePreprocessor(model.vision().imageSize()))
                 .batchSize(batch).workers(2).prefetch(Math.max(4, heldPerStep)).seed(config.seed()).shuffle(true)
                 .augment(true).dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch)).epochs(Integer.MAX_VALUE)
@@ -460,31 +377,21 @@ public final class Trainer implements AutoCloseable {
 
     /** Tokenizes a loaded batch (on the loader's workers): its captions and, for DualCaption, its classification captions. */
     private void tokenize(Batch b) {
-        tokenizer.encodeBatch(b.captions(), rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0));
+        tokenizer.encodeBatch(b.captions(), StepRunner.rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0));
         if (config.dualCaption()) {
             List<String> classification = new ArrayList<>(b.size());
             for (int i = 0; i < b.size(); i++) {
                 classification.add(data.classificationCaption(b.index(i)));
             }
-            tokenizer.encodeBatch(classification, rows(b.longBuffer(CLS_CAPTION_IDS), 0));
+            tokenizer.encodeBatch(classification, StepRunner.rows(b.longBuffer(CLS_CAPTION_IDS), 0));
         }
     }
 
-    private Path checkpoint(TrainingSession session, IdfStatistics idf, State state, boolean withMoments) {
+    private Path checkpoint(TrainingSession session, IdfStatistics idf, RunState.Position state, boolean withMoments) {
         Path written = store.write(state.step(), dir -> {
             saveOrtCheckpoint(session, dir, state.step(), withMoments);
             idf.save(dir.resolve(IDF_FILE));
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("state", state);
-            doc.put("optimizer_state", withMoments);
-            doc.put("model", modelJson);
-            doc.put("batch_size", config.batchSize());
-            doc.put("accumulation", config.accumulation());
-            doc.put("dual_caption", config.dualCaption());
-            doc.put("steps", config.steps());
-            doc.put("lr", config.learningRate());
-            doc.put("seed", config.seed());
-            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(STATE_FILE).toFile(), doc);
+            RunState.of(state, withMoments, modelJson, config).write(dir);
         });
         listeners.forEach(l -> l.onCheckpoint(state.step(), written));
         return written;
@@ -596,66 +503,6 @@ public final class Trainer implements AutoCloseable {
             out.add(config.dualCaption() ? data.classificationCaption(i) : data.caption(i));
         }
         return out;
-    }
-
-    /**
-     * The training outputs (loss terms and the temperature, all float scalars) pinned: tensors over direct buffers,
-     * made once and written by every step, so that a step allocates no outputs.
-     */
-    private static final class PinnedScalars implements AutoCloseable {
-        final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
-        private final Map<String, FloatBuffer> values = new HashMap<>();
-
-        PinnedScalars(OrtEnvironment env, List<String> names) throws OrtException {
-            try {
-                for (String name : names) {
-                    FloatBuffer value = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder())
-                            .asFloatBuffer();
-                    values.put(name, value);
-                    tensors.put(name, OnnxTensor.createTensor(env, value, new long[0]));
-                }
-            } catch (OrtException | RuntimeException e) {
-                close();
-                throw e;
-            }
-        }
-
-        float get(String name) {
-            return values.get(name).get(0);
-        }
-
-        @Override
-        public void close() {
-            tensors.values().forEach(OnnxTensor::close);
-        }
-    }
-
-    /** The rows of {@code parts}, {@code count} in all, in order. */
-    private static int[][] concat(int[][][] parts, int count) {
-        int[][] all = new int[count][];
-        int at = 0;
-        for (int[][] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
-        return all;
-    }
-
-    /** A view of the first {@code count} elements of {@code buffer} (0 means all), independent of its position. */
-    private static LongBuffer rows(LongBuffer buffer, int count) {
-        LongBuffer d = buffer.duplicate();
-        d.clear();
-        if (count > 0) {
-            d.limit(count);
-        }
-        return d.slice();
-    }
-
-    private static FloatBuffer rows(FloatBuffer buffer, int count) {
-        FloatBuffer d = buffer.duplicate();
-        d.clear();
-        d.limit(count);
-        return d.slice();
     }
 
     @Override
