@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.superclip.artifacts.NamedArray;
-import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.data.SyntheticScenes;
+import ai.superclip.model.InferenceExport;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.tokenization.ClipTokenizer;
 import ai.superclip.tokenization.IdfStatistics;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -194,8 +192,8 @@ class TrainerTest {
     }
 
     private static void assertSameParameters(Path a, Path b, double tolerance, String prefix) {
-        Map<String, float[]> x = parameters(a);
-        Map<String, float[]> y = parameters(b);
+        Map<String, float[]> x = InferenceExport.checkpointWeights(a.resolve(Trainer.ORT_CHECKPOINT));
+        Map<String, float[]> y = InferenceExport.checkpointWeights(b.resolve(Trainer.ORT_CHECKPOINT));
         assertEquals(x.keySet(), y.keySet());
         int compared = 0;
         for (String name : x.keySet()) {
@@ -208,17 +206,5 @@ class TrainerTest {
             compared++;
         }
         assertTrue(compared > 0, "no parameter under '" + prefix + "'");
-    }
-
-    private static Map<String, float[]> parameters(Path checkpointDir) {
-        OrtCheckpoint c = OrtCheckpoint.read(checkpointDir.resolve(Trainer.ORT_CHECKPOINT));
-        Map<String, float[]> m = new HashMap<>();
-        for (NamedArray t : c.trainable()) {
-            m.put(t.name(), t.values());
-        }
-        for (NamedArray t : c.frozen()) {
-            m.put(t.name(), t.values());
-        }
-        return m;
     }
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
+import ai.superclip.model.InferenceExport;
 import ai.superclip.runtime.LocalFiles;
 import ai.superclip.train.CheckpointStore;
 import ai.superclip.train.Trainer;
@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -111,7 +110,7 @@ class CrashSafetyTest {
         runToCompletion(trainArgs(reference, false), dir.resolve("reference.log"));
         long referenceMs = (System.nanoTime() - began) / 1_000_000;
         Path referenceFinal = reference.resolve(Trainer.CHECKPOINTS).resolve(String.format("step-%09d", STEPS));
-        Map<String, float[]> expected = parameters(referenceFinal);
+        Map<String, float[]> expected = InferenceExport.checkpointWeights(referenceFinal.resolve("checkpoint"));
         System.out.println("crash-safety: uninterrupted run " + referenceMs + " ms, seed " + seed + ", " + trials
                 + " trials, " + STEPS + " steps, a checkpoint every " + SAVE_FREQUENCY);
 
@@ -218,7 +217,7 @@ class CrashSafetyTest {
         runToCompletion(trainArgs(out, true), out.resolveSibling(out.getFileName() + "-resumed.log"));
         Path last = checkpoints.resolve(String.format("step-%09d", STEPS));
         CheckpointStore.verify(last);
-        Map<String, float[]> actual = parameters(last);
+        Map<String, float[]> actual = InferenceExport.checkpointWeights(last.resolve("checkpoint"));
         double max = 0;
         assertEquals(expected.keySet(), actual.keySet());
         for (Map.Entry<String, float[]> e : expected.entrySet()) {
@@ -247,18 +246,6 @@ class CrashSafetyTest {
             }
         }
         return step;
-    }
-
-    private static Map<String, float[]> parameters(Path checkpointDir) {
-        OrtCheckpoint c = OrtCheckpoint.read(checkpointDir.resolve("checkpoint"));
-        Map<String, float[]> m = new HashMap<>();
-        for (NamedArray t : c.trainable()) {
-            m.put(t.name(), t.values());
-        }
-        for (NamedArray t : c.frozen()) {
-            m.put(t.name(), t.values());
-        }
-        return m;
     }
 
     private static String readQuietly(Path log) {

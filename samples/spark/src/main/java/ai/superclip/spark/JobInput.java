@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import ai.superclip.data.CsvDataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,11 +46,11 @@ final class JobInput {
     }
 
     @Option(names = "--csv-img-key", description = "CSV column with the image path (default: ${DEFAULT-VALUE})")
-    String imageKey = "filepath";
+    String imageKey = CsvDataset.DEFAULT_IMAGE_KEY;
 
     @Option(names = "--csv-caption-key", description = "CSV column with the caption, kept when present "
             + "(default: ${DEFAULT-VALUE})")
-    String captionKey = "title";
+    String captionKey = CsvDataset.DEFAULT_CAPTION_KEY;
 
     @Option(names = "--csv-separator", description = "CSV field separator; \\t for TSV (default: ${DEFAULT-VALUE})")
     String separator = ",";
