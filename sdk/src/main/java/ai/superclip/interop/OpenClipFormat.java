@@ -49,7 +49,15 @@ final class OpenClipFormat {
     /** The architecture of {@code file}: from {@value #CONFIG_FILE} in {@code dir} if there is one, else its shapes. */
     static ModelConfig architecture(SafeTensors file, Path dir) {
         Path configFile = dir.resolve(CONFIG_FILE);
-        JsonNode root = Files.isRegularFile(configFile) ? PretrainedModel.readJson(configFile) : null;
+        return architecture(file, configRoot(configFile), configFile);
+    }
+
+    /** The parsed {@value #CONFIG_FILE}, or null when there is none. */
+    private static JsonNode configRoot(Path configFile) {
+        return Files.isRegularFile(configFile) ? PretrainedModel.readJson(configFile) : null;
+    }
+
+    private static ModelConfig architecture(SafeTensors file, JsonNode root, Path configFile) {
         return root != null ? config(root.has("model_cfg") ? root.get("model_cfg") : root, configFile)
                 : fromShapes(file, textPrefix(file));
     }
@@ -61,8 +69,8 @@ final class OpenClipFormat {
     static PretrainedModel read(SafeTensors file, Path dir) {
         String textPrefix = textPrefix(file);
         Path configFile = dir.resolve(CONFIG_FILE);
-        JsonNode root = Files.isRegularFile(configFile) ? PretrainedModel.readJson(configFile) : null;
-        ModelConfig config = architecture(file, dir);
+        JsonNode root = configRoot(configFile);
+        ModelConfig config = architecture(file, root, configFile);
         JsonNode preprocess = root == null ? null : root.get("preprocess_cfg");
         double[] mean = channels(preprocess, "mean", InferenceExport.IMAGE_MEAN, configFile);
         double[] std = channels(preprocess, "std", InferenceExport.IMAGE_STD, configFile);

@@ -28,28 +28,33 @@ final class TensorReader {
 
     /** Tensor {@code name}, which must have {@code shape} (a scalar may be stored as [] or [1]); null if not. */
     float[] take(String name, long... shape) {
-        if (!has(name)) {
-            problems.add("missing " + name + " " + Arrays.toString(shape));
-            return null;
-        }
-        unused.remove(name);
-        long[] actual = file.entry(name).shape();
-        boolean scalars = Arrays.stream(actual).reduce(1, Math::multiplyExact) == 1
-                && Arrays.stream(shape).reduce(1, Math::multiplyExact) == 1;
-        if (!Arrays.equals(actual, shape) && !scalars) {
-            problems.add(name + " is " + Arrays.toString(actual) + ", the architecture wants " + Arrays.toString(shape));
-            return null;
-        }
-        if (!file.entry(name).type().isFloat()) {
-            problems.add(name + " is " + file.entry(name).type() + ", not floating point");
-            return null;
-        }
-        return file.floats(name);
+        return fits(name, shape) ? file.floats(name) : null;
     }
 
     /** Tensor {@code name} as float64 (F64 stays exact), with the checks of {@link #take}; null if it fails them. */
     double[] takeDoubles(String name, long... shape) {
-        return take(name, shape) == null ? null : file.doubles(name);
+        return fits(name, shape) ? file.doubles(name) : null;
+    }
+
+    /** Whether tensor {@code name} is present, floating point and of {@code shape}; notes the problem if not. */
+    private boolean fits(String name, long[] shape) {
+        if (!has(name)) {
+            problems.add("missing " + name + " " + Arrays.toString(shape));
+            return false;
+        }
+        unused.remove(name);
+        SafeTensors.Entry entry = file.entry(name);
+        boolean scalars = entry.elements() == 1 && Arrays.stream(shape).reduce(1, Math::multiplyExact) == 1;
+        if (!Arrays.equals(entry.shape(), shape) && !scalars) {
+            problems.add(name + " is " + Arrays.toString(entry.shape()) + ", the architecture wants "
+                    + Arrays.toString(shape));
+            return false;
+        }
+        if (!entry.type().isFloat()) {
+            problems.add(name + " is " + entry.type() + ", not floating point");
+            return false;
+        }
+        return true;
     }
 
     /** Fails with every problem and every tensor nothing took; {@code what} says what the file was read as. */

@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -287,7 +286,7 @@ public final class Trainer implements AutoCloseable {
                         artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), config.sessionOptions());
                 BatchLoader loader = loader(start, config.batchSize(), context, config.accumulation());
                 StepRunner runner = new StepRunner(session, model, config.batchSize(), config.accumulation(), context,
-                        targets, config.dualCaption() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS)) {
+                        targets, classifiesSecondCaptions() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS)) {
             listeners.forEach(l -> l.onStart(config, start.step()));
             Position position = new Position(start.epoch(), start.index());
             while (step < config.steps()) {
@@ -369,16 +368,21 @@ public final class Trainer implements AutoCloseable {
                 .augment(true).dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch)).epochs(Integer.MAX_VALUE)
                 .startAt(new Position(start.epoch(), start.index())).longBuffer(SuperClipModel.INPUT_IDS, context)
                 .onBatchFilled(this::tokenize);
-        if (config.dualCaption()) {
+        if (classifiesSecondCaptions()) {
             b.longBuffer(CLS_CAPTION_IDS, context);
         }
         return b.build();
     }
 
+    /** Whether the classification term reads each record's second caption (DualCaption with the SuperCLIP loss). */
+    private boolean classifiesSecondCaptions() {
+        return config.dualCaption() && model.loss() == ModelConfig.Loss.SUPERCLIP;
+    }
+
     /** Tokenizes a loaded batch (on the loader's workers): its captions and, for DualCaption, its classification captions. */
     private void tokenize(Batch b) {
         tokenizer.encodeBatch(b.captions(), StepRunner.rows(b.longBuffer(SuperClipModel.INPUT_IDS), 0));
-        if (config.dualCaption()) {
+        if (classifiesSecondCaptions()) {
             List<String> classification = new ArrayList<>(b.size());
             for (int i = 0; i < b.size(); i++) {
                 classification.add(data.classificationCaption(b.index(i)));

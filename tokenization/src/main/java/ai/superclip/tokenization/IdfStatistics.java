@@ -188,19 +188,21 @@ public final class IdfStatistics {
             throw new IllegalArgumentException("target buffers have " + ids.remaining() + " ids and "
                     + weights.remaining() + " weights left, the batch needs " + needed + " of each");
         }
+        double[] rowWeights = new double[width];
         for (int r = 0; r < rows.length; r++) {
             if (rows[r].length > width) {
                 throw new IllegalArgumentException("caption at batch index " + r + " has " + rows[r].length
                         + " distinct ids, more than the " + width + " target entries");
             }
             double sum = 0;
-            for (int id : rows[r]) {
-                TokenTargets.checkId(id, r, frequencies.length);
-                sum += weight(id, batchSize);
+            for (int k = 0; k < rows[r].length; k++) {
+                TokenTargets.checkId(rows[r][k], r, frequencies.length);
+                rowWeights[k] = weight(rows[r][k], batchSize);
+                sum += rowWeights[k];
             }
-            for (int id : rows[r]) {
-                ids.put(id);
-                weights.put(sum > 0 ? (float) (weight(id, batchSize) / sum) : 0f);
+            for (int k = 0; k < rows[r].length; k++) {
+                ids.put(rows[r][k]);
+                weights.put(sum > 0 ? (float) (rowWeights[k] / sum) : 0f);
             }
             for (int k = rows[r].length; k < width; k++) {
                 ids.put(0);

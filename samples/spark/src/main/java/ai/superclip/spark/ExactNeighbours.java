@@ -75,7 +75,11 @@ final class ExactNeighbours {
             if (excludedId != null && excludedId.equals(corpus.ids()[i])) {
                 continue;
             }
-            worstFirst.add(new Hit(i, Embeddings.dot(query, corpus.vectors()[i])));
+            float score = Embeddings.dot(query, corpus.vectors()[i]);
+            if (k > 0 && worstFirst.size() == k && score <= worstFirst.peek().score()) {
+                continue; // no better than the worst kept, and a later row loses ties
+            }
+            worstFirst.add(new Hit(i, score));
             if (worstFirst.size() > k) {
                 worstFirst.poll();
             }

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.param.Param;
@@ -222,7 +221,7 @@ public final class ImageEmbedder extends EncoderStage<ImageEmbedder> {
 
         /** A local path or {@code file:} URI through the SDK's file decoder; other schemes through Hadoop. */
         private static BufferedImage decodePath(String path) {
-            if (!path.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) { // no scheme (a drive letter is not one)
+            if (!HadoopFiles.hasScheme(path)) {
                 return ImageDecoder.decode(Path.of(path));
             }
             org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(path);
@@ -230,7 +229,7 @@ public final class ImageEmbedder extends EncoderStage<ImageEmbedder> {
                 return ImageDecoder.decode(Path.of(file.toUri().getPath()));
             }
             try {
-                FileSystem fs = file.getFileSystem(new Configuration()); // cached by Hadoop: not closed here
+                FileSystem fs = file.getFileSystem(HadoopFiles.configuration()); // cached by Hadoop: not closed here
                 try (InputStream in = fs.open(file)) {
                     return ImageDecoder.decode(in.readAllBytes(), path);
                 }

@@ -91,7 +91,7 @@ final class JobInput {
 
     /** The manifest's folder with a trailing slash, absolute when the manifest is a local path. */
     private static String parentOf(String manifest) {
-        if (!manifest.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) {
+        if (!HadoopFiles.hasScheme(manifest)) {
             return Path.of(manifest).toAbsolutePath().getParent().toString() + "/";
         }
         return manifest.substring(0, manifest.lastIndexOf('/') + 1);

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -77,7 +76,7 @@ final class WebDatasetShards {
         String key = null;
         byte[] image = null;
         String caption = null;
-        try (InputStream in = path.getFileSystem(new Configuration()).open(path);
+        try (InputStream in = path.getFileSystem(HadoopFiles.configuration()).open(path);
              TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
                 if (!entry.isFile()) {
