@@ -144,6 +144,18 @@ class SuperClipCliTest {
         Run i = run("retrieve", "--model-dir", exported.toString(), "--images", images.toString(), "--image",
                 images.resolve("scene2.png").toString(), "--top-k", "2");
         assertEquals(0, i.code(), i.err());
+        // the int8 export serves the same commands; a quantized format other than onnx is refused by name
+        Path int8 = dir.resolve("int8");
+        Run quantized = run("export", "--run", run.toString(), "--quantize", "int8", "--out", int8.toString());
+        assertEquals(0, quantized.code(), quantized.err());
+        assertTrue(Files.size(int8.resolve("image_encoder.onnx")) < Files.size(exported.resolve("image_encoder.onnx")) / 2);
+        Run zq = run("zeroshot", "--model-dir", int8.toString(), "--labels", "circle,square,star",
+                images.resolve("scene0.png").toString());
+        assertEquals(0, zq.code(), zq.err());
+        Run refused = run("export", "--run", run.toString(), "--quantize", "int8", "--format", "hf", "--out",
+                dir.resolve("hf").toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--quantize"), refused.err());
     }
 
     @Test
