@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.tokenization.ClipTokenizer;
 import java.nio.ByteBuffer;
@@ -13,7 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Captions to L2-normalised embeddings with an exported {@code text_encoder.onnx}; batches internally. */
+/**
+ * Captions to L2-normalised embeddings with an exported {@code text_encoder.onnx}; batches internally. An encoder
+ * that takes captions of any length (exports since the dynamic-length text encoder) gets each batch trimmed to
+ * its longest caption, through its end-of-text token: nothing after it reaches the embedding under the causal
+ * mask, so the embeddings are the full-length ones, computed on fewer positions.
+ */
 public final class TextEncoder implements AutoCloseable {
 
     private final OrtEnvironment env;
@@ -21,14 +27,22 @@ public final class TextEncoder implements AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final int maxBatch;
     private final LongBuffer ids;
+    private final LongBuffer trimmed;
+    private final boolean trims;
 
-    TextEncoder(OrtEnvironment env, OrtSession session, ClipTokenizer tokenizer, int maxBatch) {
+    TextEncoder(OrtEnvironment env, OrtSession session, ClipTokenizer tokenizer, int maxBatch) throws OrtException {
         this.env = env;
         this.session = session;
         this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
-        this.ids = ByteBuffer.allocateDirect(maxBatch * tokenizer.contextLength() * Long.BYTES)
-                .order(ByteOrder.nativeOrder()).asLongBuffer();
+        this.ids = idBuffer(maxBatch * tokenizer.contextLength());
+        this.trimmed = idBuffer(maxBatch * tokenizer.contextLength());
+        long[] inputShape = ((TensorInfo) session.getInputInfo().get(SuperClipModel.INPUT_IDS).getInfo()).getShape();
+        this.trims = inputShape[1] < 0;
+    }
+
+    private static LongBuffer idBuffer(int longs) {
+        return ByteBuffer.allocateDirect(longs * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
     /** Embeds every caption, in order. */
@@ -58,10 +72,38 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     private float[][] run(LongBuffer rows, int n) throws OrtException {
-        try (OnnxTensor t = OnnxTensor.createTensor(env, rows, new long[] {n, tokenizer.contextLength()});
+        int context = tokenizer.contextLength();
+        int length = trims ? longestCaption(rows, n, context) : context;
+        LongBuffer input = rows;
+        if (length < context) {
+            trimmed.clear();
+            for (int r = 0; r < n; r++) {
+                trimmed.put(rows.slice(r * context, length));
+            }
+            input = trimmed.flip();
+        }
+        try (OnnxTensor t = OnnxTensor.createTensor(env, input, new long[] {n, length});
                 OrtSession.Result r = session.run(Map.of(SuperClipModel.INPUT_IDS, t))) {
             return (float[][]) r.get(0).getValue();
         }
+    }
+
+    /**
+     * The positions the longest of {@code n} rows needs: through its end-of-text token, the row's largest id at its
+     * first occurrence (the position the encoder pools, as {@code ArgMax} picks it).
+     */
+    private static int longestCaption(LongBuffer rows, int n, int context) {
+        int longest = 1;
+        for (int r = 0; r < n; r++) {
+            int end = 0;
+            for (int i = 1; i < context; i++) {
+                if (rows.get(r * context + i) > rows.get(r * context + end)) {
+                    end = i;
+                }
+            }
+            longest = Math.max(longest, end + 1);
+        }
+        return longest;
     }
 
     /** Embeds one caption. */

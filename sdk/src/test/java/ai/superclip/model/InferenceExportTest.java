@@ -16,6 +16,7 @@ import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.StepOutputs;
 import ai.superclip.runtime.TrainingSession;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -92,7 +93,13 @@ class InferenceExportTest {
             assertArrayEquals(Files.readAllBytes(fixture.resolve(output + ".stock.bin")),
                     Files.readAllBytes(external.resolve(output + ".stock.bin")), output);
         }
-        // The same files through the SDK's inference API.
+        // The same files through the SDK's inference API, which trims each caption batch to its longest caption:
+        // the text encoder takes any length.
+        try (OrtSession text = env.createSession(fixture.resolve(InferenceExport.TEXT_ENCODER).toString(),
+                new OrtSession.SessionOptions())) {
+            long[] shape = ((TensorInfo) text.getInputInfo().get(SuperClipModel.INPUT_IDS).getInfo()).getShape();
+            assertArrayEquals(new long[] {-1, -1}, shape, "batch and caption length are dynamic");
+        }
         try (Model model = Model.load(fixture)) {
             float[][] images = model.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), BATCH);
             assertClose(reference.get(SuperClipModel.IMAGE_EMBEDS), images, "ImageEncoder");

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +80,11 @@ class Int8QuantizationTest {
         assertTrue(Files.size(int8.resolve(InferenceExport.IMAGE_ENCODER))
                 < 0.4 * Files.size(floats.resolve(InferenceExport.IMAGE_ENCODER)), "image encoder shrinks");
 
+        // every linear layer is quantised; only the image encoder's patch embedding (a Gemm on the reshaped conv
+        // kernel) stays float
+        assertEquals(Map.of("Gemm", 1L), floatProducts(int8.resolve(InferenceExport.IMAGE_ENCODER)));
+        assertEquals(Map.of(), floatProducts(int8.resolve(InferenceExport.TEXT_ENCODER)));
+
         TestBatch batch = TestBatch.random(tiny, 8, 11);
         try (Model f = Model.load(floats); Model q = Model.load(int8)) {
             double images = meanCosine(f.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), batch.size()),
@@ -89,6 +95,13 @@ class Int8QuantizationTest {
             assertTrue(images >= 0.99, "images " + images);
             assertTrue(texts >= 0.99, "texts " + texts);
         }
+    }
+
+    /** How many float matrix products ({@code Gemm}, {@code MatMul}, {@code Attention}) the model has, by op. */
+    private static Map<String, Long> floatProducts(Path model) throws Exception {
+        return Int8Quantization.read(model).getGraph().getNodeList().stream().map(n -> n.getOpType())
+                .filter(op -> op.equals("Gemm") || op.equals("MatMul") || op.equals("Attention"))
+                .collect(Collectors.groupingBy(op -> op, Collectors.counting()));
     }
 
     /** The quantised layer as ONNX defines each step: uint8 activations per tensor, int8 weights per channel. */

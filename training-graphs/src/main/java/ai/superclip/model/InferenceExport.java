@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  * {@value #IMAGE_ENCODER} ({@value SuperClipModel#PIXELS} float [B, 3, S, S], normalised with
  * {@link #IMAGE_MEAN} and {@link #IMAGE_STD} → {@value SuperClipModel#IMAGE_EMBEDS} [B, E]) and
  * {@value #TEXT_ENCODER} ({@value SuperClipModel#INPUT_IDS} int64 [B, L] → {@value SuperClipModel#TEXT_EMBEDS}
- * [B, E]). Embeddings are L2-normalised; the batch is dynamic. Only forward operators are used, so the stock
+ * [B, E]). Embeddings are L2-normalised; the batch is dynamic, and so is the captions' length L (at most
+ * {@value #CONTEXT_LENGTH_KEY}): a batch trimmed to its longest caption gives the same embeddings, faster. Only forward operators are used, so the stock
  * inference build of ONNX Runtime runs them.
  *
  * <p>Both files carry the same metadata ({@code metadata_props}): {@value #CONFIG_KEY} (the model config as
@@ -89,7 +90,7 @@ public final class InferenceExport {
             double[] imageMean, double[] imageStd, long externalDataThreshold) {
         Graph g = Graph.forInference();
         Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
-        Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN);
+        Value ids = SuperClipModel.inputIds(g, config, Shape.UNKNOWN, Shape.UNKNOWN);
         Value image = SuperClipModel.encodeImage(pixels, config);
         Value text = SuperClipModel.encodeText(ids, config);
         checkShapes(g.parameters(), weights);

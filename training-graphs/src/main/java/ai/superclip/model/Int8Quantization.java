@@ -25,7 +25,7 @@ import java.util.Map;
 /**
  * Dynamic int8 quantisation of exported encoders, written from Java (ONNX Runtime's own quantisation tool is
  * Python). Every linear layer, a {@code Gemm} with {@code transB = 1} or a {@code MatMul} whose second input is a
- * 2-D float initializer, becomes standard ONNX operators:
+ * 2-D float initializer (or that initializer transposed), becomes standard ONNX operators:
  *
  * <pre>
  *   x ─ DynamicQuantizeLinear ─┬─ x_q (uint8) ─ MatMulInteger(x_q, W_q, x_zero_point) ─ Cast(float) ─ Mul ─ [Add bias] ─ y
@@ -119,32 +119,34 @@ public final class Int8Quantization {
     }
 
     /**
-     * A linear layer {@code y = x W^T (+ b)}: its node, its weight (stored [out, in] or [in, out]) and, for ONNX
-     * Runtime's fused {@code Attention}, the {@code Transpose} that feeds it the packed QKV weight.
+     * A linear layer {@code y = x W^T (+ b)}: its node, its weight (stored [out, in] or [in, out]) and the
+     * {@code Transpose} that feeds it the weight, if one does (the fused {@code Attention}'s packed QKV weight, the
+     * text encoder's {@code MatMul} on W^T).
      */
     private record Linear(NodeProto node, TensorProto weight, boolean weightIsOutByIn, NodeProto transpose) {
         static Linear of(NodeProto node, Map<String, TensorProto> initializers, Map<String, NodeProto> producers) {
             if (node.getInputCount() < 2) {
                 return null;
             }
-            if (node.getOpType().equals("Attention")) {
-                NodeProto t = producers.get(node.getInput(1));
-                boolean transposed = t != null && t.getOpType().equals("Transpose")
-                        && isFloatMatrix(initializers.get(t.getInput(0)));
-                return transposed ? new Linear(node, initializers.get(t.getInput(0)), true, t) : null;
+            TensorProto direct = initializers.get(node.getInput(1));
+            NodeProto t = producers.get(node.getInput(1));
+            boolean viaTranspose = t != null && t.getOpType().equals("Transpose")
+                    && isFloatMatrix(initializers.get(t.getInput(0)));
+            switch (node.getOpType()) {
+                case "Attention":
+                    return viaTranspose ? new Linear(node, initializers.get(t.getInput(0)), true, t) : null;
+                case "MatMul":
+                    if (viaTranspose) {
+                        return new Linear(node, initializers.get(t.getInput(0)), true, t);
+                    }
+                    return isFloatMatrix(direct) ? new Linear(node, direct, false, null) : null;
+                case "Gemm":
+                    boolean plain = intAttr(node, "transB", 0) == 1 && intAttr(node, "transA", 0) == 0
+                            && floatAttr(node, "alpha") == 1 && floatAttr(node, "beta") == 1;
+                    return plain && isFloatMatrix(direct) ? new Linear(node, direct, true, null) : null;
+                default:
+                    return null;
             }
-            TensorProto w = initializers.get(node.getInput(1));
-            if (!isFloatMatrix(w)) {
-                return null;
-            }
-            if (node.getOpType().equals("MatMul")) {
-                return new Linear(node, w, false, null);
-            }
-            if (node.getOpType().equals("Gemm") && intAttr(node, "transB", 0) == 1 && intAttr(node, "transA", 0) == 0
-                    && floatAttr(node, "alpha") == 1 && floatAttr(node, "beta") == 1) {
-                return new Linear(node, w, true, null);
-            }
-            return null;
         }
 
         private static boolean isFloatMatrix(TensorProto w) {

@@ -121,7 +121,12 @@ public final class SuperClipModel {
 
     /** The {@value #INPUT_IDS} input, int64 [batch, L]. */
     static Value inputIds(Graph g, ModelConfig config, long batch) {
-        return g.input(INPUT_IDS, DType.INT64, batch, config.text().contextLength());
+        return inputIds(g, config, batch, config.text().contextLength());
+    }
+
+    /** Token ids [batch, length]; {@link Shape#UNKNOWN} for either leaves it to run time. */
+    static Value inputIds(Graph g, ModelConfig config, long batch, long length) {
+        return g.input(INPUT_IDS, DType.INT64, batch, length);
     }
 
     /**

@@ -73,8 +73,18 @@ public final class Functions {
 
     /** The int64 vector 0, 1, ..., n-1 where n is the run-time size of {@code x}'s first dimension. */
     public static Value arangeOfFirstDim(Value x) {
+        return arangeOfDim(x, 0);
+    }
+
+    /** The int64 vector 0, 1, ..., n-1 where n is the run-time size of {@code x}'s dimension {@code axis}. */
+    public static Value arangeOfDim(Value x, int axis) {
         Graph g = x.graph();
-        Value n = g.apply(Op.GATHER, g.apply(Op.SHAPE, x), g.scalar(0, DType.INT64));
-        return g.apply(Op.RANGE, g.scalar(0, DType.INT64), n, g.scalar(1, DType.INT64));
+        return g.apply(Op.RANGE, g.scalar(0, DType.INT64), runtimeDim(x, axis), g.scalar(1, DType.INT64));
+    }
+
+    /** The run-time size of {@code x}'s dimension {@code axis}, an int64 scalar. */
+    public static Value runtimeDim(Value x, int axis) {
+        Graph g = x.graph();
+        return g.apply(Op.GATHER, g.apply(Op.SHAPE, x), g.scalar(axis, DType.INT64));
     }
 }

@@ -4,7 +4,6 @@ import ai.superclip.graph.Attr;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.Op;
-import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
 import java.util.Arrays;
 
@@ -46,11 +45,17 @@ public final class Layers {
         return Init.uniform(1 / Math.sqrt(fanIn));
     }
 
-    /** x W^T + b for x of any rank >= 2, W [out, in]: flattened to one Gemm, then shaped back. */
+    /**
+     * x W^T + b for x of any rank >= 2, W [out, in]: flattened to one Gemm, then shaped back; with more than one
+     * dimension unknown until run time (batch and sequence length), one MatMul on W^T broadcast over them, plus b.
+     */
     public static Value affine(Value x, Value weight, Value bias) {
         Graph g = x.graph();
         long in = weight.dim(1);
         long out = weight.dim(0);
+        if (Arrays.stream(x.shape()).filter(d -> d < 0).count() > 1) {
+            return x.matmul(weight.transpose(1, 0)).add(bias);
+        }
         Value rows = x.rank() == 2 ? x : x.reshape(-1, in);
         Value y = g.node(Op.GEMM).attr(Attr.TRANS_B, 1L).input(rows).input(weight).input(bias).build();
         if (x.rank() == 2) {
@@ -58,10 +63,6 @@ public final class Layers {
         }
         long[] shape = x.shape();
         shape[shape.length - 1] = out;
-        long unknown = Arrays.stream(shape).filter(d -> d < 0).count();
-        if (unknown > 1) {
-            throw new IllegalArgumentException("linear: more than one unknown dimension in " + Shape.toString(x.shape()));
-        }
         return y.reshape(shape);
     }
 
