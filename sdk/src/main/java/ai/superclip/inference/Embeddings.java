@@ -23,6 +23,21 @@ public final class Embeddings {
         return (float) s;
     }
 
+    /**
+     * The mean cosine of matching rows of two sets of L2-normalised embeddings of the same inputs (one model's
+     * and, say, its quantised copy's).
+     */
+    public static double meanCosine(float[][] a, float[][] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("row counts differ: " + a.length + " vs " + b.length);
+        }
+        double sum = 0;
+        for (int r = 0; r < a.length; r++) {
+            sum += dot(a[r], b[r]);
+        }
+        return sum / a.length;
+    }
+
     /** Scales {@code v} in place to unit L2 norm (left as is if zero) and returns it. */
     public static float[] normalize(float[] v) {
         double n = 0;

@@ -73,7 +73,7 @@ public final class TextEncoder implements AutoCloseable {
 
     private float[][] run(LongBuffer rows, int n) throws OrtException {
         int context = tokenizer.contextLength();
-        int length = trims ? longestCaption(rows, n, context) : context;
+        int length = trims ? trimmedLength(rows, n, context) : context;
         LongBuffer input = rows;
         if (length < context) {
             trimmed.clear();
@@ -89,10 +89,11 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     /**
-     * The positions the longest of {@code n} rows needs: through its end-of-text token, the row's largest id at its
-     * first occurrence (the position the encoder pools, as {@code ArgMax} picks it).
+     * The caption length a batch of {@code n} rows of token ids [n, context] (from index 0 of {@code rows}) can be
+     * trimmed to with unchanged embeddings: through the longest row's end-of-text token, each row's largest id at
+     * its first occurrence (the position the encoder pools, as {@code ArgMax} picks it).
      */
-    private static int longestCaption(LongBuffer rows, int n, int context) {
+    public static int trimmedLength(LongBuffer rows, int n, int context) {
         int longest = 1;
         for (int r = 0; r < n; r++) {
             int end = 0;

@@ -15,6 +15,7 @@ import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.ModelSpec;
 import ai.superclip.graph.Value;
+import ai.superclip.inference.Embeddings;
 import ai.superclip.inference.Model;
 import ai.superclip.nn.Layers;
 import ai.superclip.runtime.OrtRuntime;
@@ -87,9 +88,9 @@ class Int8QuantizationTest {
 
         TestBatch batch = TestBatch.random(tiny, 8, 11);
         try (Model f = Model.load(floats); Model q = Model.load(int8)) {
-            double images = meanCosine(f.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), batch.size()),
+            double images = Embeddings.meanCosine(f.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), batch.size()),
                     q.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), batch.size()));
-            double texts = meanCosine(f.textEncoder().encodeIds(LongBuffer.wrap(batch.ids()), batch.size()),
+            double texts = Embeddings.meanCosine(f.textEncoder().encodeIds(LongBuffer.wrap(batch.ids()), batch.size()),
                     q.textEncoder().encodeIds(LongBuffer.wrap(batch.ids()), batch.size()));
             System.out.printf("int8 vs float32 encoders: mean cosine images %.5f, texts %.5f%n", images, texts);
             assertTrue(images >= 0.99, "images " + images);
@@ -157,22 +158,6 @@ class Int8QuantizationTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], actual[i], 1e-5 * (1 + Math.abs(expected[i])), what + " element " + i);
         }
-    }
-
-    private static double meanCosine(float[][] a, float[][] b) {
-        double sum = 0;
-        for (int r = 0; r < a.length; r++) {
-            double dot = 0;
-            double na = 0;
-            double nb = 0;
-            for (int i = 0; i < a[r].length; i++) {
-                dot += a[r][i] * b[r][i];
-                na += a[r][i] * a[r][i];
-                nb += b[r][i] * b[r][i];
-            }
-            sum += dot / Math.sqrt(na * nb);
-        }
-        return sum / a.length;
     }
 
     private static float[] gaussian(Random random, int n, double std) {
