@@ -70,6 +70,7 @@ public final class BenchRunner {
 
     /** The mid-size preset ("small": 128 px, patch 16, width 384, 6 layers). */
     static final String MID = "small";
+    static final String VIT_B_32 = "vit-b-32";
 
     @SuppressWarnings("unchecked")
     public Map<String, Object> run() throws Exception {
@@ -119,7 +120,7 @@ public final class BenchRunner {
                     speedup.put("matmul_share_mid", same.get("matmul_share"));
                     ModelConfig config = Presets.get(preset).withTokenizer(tokenizer.vocabularySize(),
                             tokenizer.contextLength());
-                    report.put("inference", inference(config, tokenizer, speedup, "artifacts-tiny"));
+                    report.put("inference", inference("tiny", config, tokenizer, speedup));
                     continue;
                 }
                 ModelConfig config = Presets.get(preset).withTokenizer(tokenizer.vocabularySize(), tokenizer.contextLength());
@@ -130,10 +131,26 @@ public final class BenchRunner {
                 head.put(slot, headCost(slot, config, data));
                 if (slot.equals("mid")) {
                     speedup.put("matmul_share_mid", entry.get("matmul_share"));
-                    report.put("inference", inference(config, tokenizer, speedup, "artifacts-mid"));
+                    report.put("inference", inference("mid", config, tokenizer, speedup));
                     if (o.profile()) {
                         report.put("profile_mid_top_ops", profile(config, data, o.workDir().resolve("artifacts-" + slot)));
                     }
+                }
+            }
+            if (!o.quick()) { // a real model size, the one people serve: ViT-B/32 (train at batch 32, images at 64)
+                ModelConfig b32 = Presets.get(VIT_B_32).withTokenizer(tokenizer.vocabularySize(), tokenizer.contextLength());
+                Map<String, Object> entry = trainStep("vit_b_32", VIT_B_32, b32, new SyntheticInputs(b32, tokenizer,
+                        32, SEED), attainable);
+                train.put("vit_b_32", entry);
+                speedup.put("train_step_vit_b_32", entry.get("speedup"));
+                speedup.put("matmul_share_vit_b_32", entry.get("matmul_share"));
+                Path encoders = o.workDir().resolve("encoders-vit_b_32");
+                Trainer.exportEncoders(b32, o.workDir().resolve("artifacts-vit_b_32"), encoders);
+                try (TorchModel torch = o.skipLibtorch() ? null : new TorchModel(b32, SEED, lr)) {
+                    Map<String, Object> images = encoderTimings("vit_b_32", b32, tokenizer, encoders, torch, 64,
+                            List.of("images")).get("images");
+                    report.put("inference_vit_b_32", Map.of("images_b64", images));
+                    speedup.put("inference_images_b64_vit_b_32", images.get("speedup"));
                 }
             }
             report.put("train_step", train);
@@ -225,60 +242,82 @@ public final class BenchRunner {
         return m;
     }
 
-    private Map<String, Object> inference(ModelConfig config, ClipTokenizer tokenizer, Map<String, Object> speedup,
-            String artifacts) throws Exception {
+    private Map<String, Object> inference(String slot, ModelConfig config, ClipTokenizer tokenizer,
+            Map<String, Object> speedup) throws Exception {
+        String artifacts = "artifacts-" + slot;
         Path encoders = o.workDir().resolve("encoders");
         Trainer.exportEncoders(config, o.workDir().resolve(artifacts), encoders);
         Map<String, Object> inf = new LinkedHashMap<>();
-        int s = config.vision().imageSize();
-        int l = config.text().contextLength();
-        long e = config.embedDim();
         try (TorchModel torch = o.skipLibtorch() ? null : new TorchModel(config, SEED, lr)) {
             for (int b : new int[] {1, 64}) {
-                SyntheticInputs data = new SyntheticInputs(config, tokenizer, b, SEED + b);
-                double load = loadAverage();
-                try (OrtInference img = OrtInference.open(encoders.resolve(InferenceExport.IMAGE_ENCODER), settings,
-                        SuperClipModel.PIXELS, data.pixels.duplicate().rewind(), new long[] {b, 3, s, s},
-                        SuperClipModel.IMAGE_EMBEDS, new long[] {b, e});
-                        OrtInference txt = OrtInference.open(encoders.resolve(InferenceExport.TEXT_ENCODER), settings,
-                                SuperClipModel.INPUT_IDS, data.ids.duplicate().rewind(), new long[] {b, l},
-                                SuperClipModel.TEXT_EMBEDS, new long[] {b, e});
-                        TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, null, b)) {
-                    int reps = b == 1 ? 20 : 1; // batch 1 is fast: time 20 calls per sample
-                    Map<String, Harness.Task> tasks = new LinkedHashMap<>();
-                    tasks.put("images_ours", () -> repeat(reps, img::run));
-                    tasks.put("texts_ours", () -> repeat(reps, txt::run));
-                    if (torch != null) {
-                        tasks.put("images_libtorch", () -> repeat(reps, () -> torch.encodeImages(tb)));
-                        tasks.put("texts_libtorch", () -> repeat(reps, () -> torch.encodeTexts(tb)));
-                    }
-                    Map<String, Stats> st = Harness.alternate(o.warmup() + 1, o.iterations(), tasks);
-                    for (String kind : List.of("images", "texts")) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        Stats mine = st.get(kind + "_ours");
-                        m.put("ours", mine.toMap());
-                        m.put("ours_per_s", Stats.round(reps * b / (mine.median() / 1e3)));
-                        Stats theirs = st.get(kind + "_libtorch");
-                        if (theirs != null) {
-                            m.put("libtorch", theirs.toMap());
-                            m.put("libtorch_per_s", Stats.round(reps * b / (theirs.median() / 1e3)));
-                            m.put("speedup", Stats.round(theirs.median() / mine.median()));
-                        }
-                        m.put("load_average", load);
-                        m.put("calls_per_sample", reps);
-                        inf.put(kind + "_b" + b, m);
-                        if (b == 64) {
-                            speedup.put("inference_" + kind + "_b64", theirs == null ? null : m.get("speedup"));
-                        }
-                        addRow("inference " + kind + " b" + b + " (x" + reps + ")", mine, theirs, load,
-                                String.format(Locale.ROOT, "ms; ours %.0f/s", (double) m.get("ours_per_s")));
-                    }
+                Map<String, Map<String, Object>> timed = encoderTimings(slot, config, tokenizer, encoders, torch, b,
+                        List.of("images", "texts"));
+                timed.forEach((kind, m) -> inf.put(kind + "_b" + b, m));
+                if (b == 64) {
+                    timed.forEach((kind, m) -> speedup.put("inference_" + kind + "_b64", m.get("speedup")));
                 }
             }
         }
-        inf.put("text_trim", textTrimming(encoders.resolve(InferenceExport.TEXT_ENCODER), e, tokenizer, speedup));
+        inf.put("text_trim", textTrimming(encoders.resolve(InferenceExport.TEXT_ENCODER), config.embedDim(), tokenizer,
+                speedup));
         inf.put("int8", int8(config, tokenizer, encoders, speedup));
         return inf;
+    }
+
+    /**
+     * Ours against libtorch (when given) encoding a batch of {@code b} with the exported {@code encoders}, for each
+     * of {@code kinds} ("images", "texts"), alternating; batch 1 times 20 calls per sample.
+     */
+    private Map<String, Map<String, Object>> encoderTimings(String slot, ModelConfig config, ClipTokenizer tokenizer,
+            Path encoders, TorchModel torch, int b, List<String> kinds) throws Exception {
+        int s = config.vision().imageSize();
+        long e = config.embedDim();
+        SyntheticInputs data = new SyntheticInputs(config, tokenizer, b, SEED + b);
+        double load = loadAverage();
+        Map<String, Map<String, Object>> timed = new LinkedHashMap<>();
+        try (OrtInference img = OrtInference.open(encoders.resolve(InferenceExport.IMAGE_ENCODER), settings,
+                SuperClipModel.PIXELS, data.pixels.duplicate().rewind(), new long[] {b, 3, s, s},
+                SuperClipModel.IMAGE_EMBEDS, new long[] {b, e});
+                OrtInference txt = OrtInference.open(encoders.resolve(InferenceExport.TEXT_ENCODER), settings,
+                        SuperClipModel.INPUT_IDS, data.ids.duplicate().rewind(),
+                        new long[] {b, config.text().contextLength()}, SuperClipModel.TEXT_EMBEDS, new long[] {b, e});
+                TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, null, b)) {
+            int reps = b == 1 ? 20 : 1; // batch 1 is fast: time 20 calls per sample
+            Map<String, Harness.Task> tasks = new LinkedHashMap<>();
+            if (kinds.contains("images")) {
+                tasks.put("images_ours", () -> repeat(reps, img::run));
+            }
+            if (kinds.contains("texts")) {
+                tasks.put("texts_ours", () -> repeat(reps, txt::run));
+            }
+            if (torch != null) {
+                if (kinds.contains("images")) {
+                    tasks.put("images_libtorch", () -> repeat(reps, () -> torch.encodeImages(tb)));
+                }
+                if (kinds.contains("texts")) {
+                    tasks.put("texts_libtorch", () -> repeat(reps, () -> torch.encodeTexts(tb)));
+                }
+            }
+            Map<String, Stats> st = Harness.alternate(o.warmup() + 1, o.iterations(), tasks);
+            for (String kind : kinds) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                Stats mine = st.get(kind + "_ours");
+                m.put("ours", mine.toMap());
+                m.put("ours_per_s", Stats.round(reps * b / (mine.median() / 1e3)));
+                Stats theirs = st.get(kind + "_libtorch");
+                if (theirs != null) {
+                    m.put("libtorch", theirs.toMap());
+                    m.put("libtorch_per_s", Stats.round(reps * b / (theirs.median() / 1e3)));
+                    m.put("speedup", Stats.round(theirs.median() / mine.median()));
+                }
+                m.put("load_average", load);
+                m.put("calls_per_sample", reps);
+                timed.put(kind, m);
+                addRow("inference " + kind + " b" + b + " (x" + reps + ", " + slot + ")", mine, theirs, load,
+                        String.format(Locale.ROOT, "ms; ours %.0f/s", (double) m.get("ours_per_s")));
+            }
+        }
+        return timed;
     }
 
     /**
