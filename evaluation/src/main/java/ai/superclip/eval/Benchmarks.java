@@ -13,6 +13,7 @@ import ai.superclip.inference.Model;
 import ai.superclip.inference.TextEmbedder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,7 +107,8 @@ public final class Benchmarks {
     public static SyntheticScenes heldOutScenes(int modelImageSize, EvalOptions options) {
         return SyntheticScenes.builder().seed(options.seed()).split(Split.TEST)
                 .imageSize(options.imageSize() > 0 ? options.imageSize() : modelImageSize).count(options.count())
-                .pairFraction(options.pairFraction()).longCaptions(options.longCaptions()).build();
+                .pairFraction(options.pairFraction()).longCaptions(options.longCaptions())
+                .vocabulary(options.vocabulary()).build();
     }
 
     private static void scenes(Model model, EvalOptions options, EvalReport report) throws OrtException {
@@ -119,14 +121,18 @@ public final class Benchmarks {
     static void scenes(EmbeddedDataset embedded, SyntheticScenes scenes, TextEmbedder text, EvalOptions options,
                        EvalReport report) throws OrtException {
         for (String attribute : SyntheticScenes.describedAttributes(scenes.longCaptions())) {
-            SceneTasks.AttributeTask task = SceneTasks.attributeTask(attribute, embedded.attributes(),
-                    scenes.longCaptions(), options.promptsPerClass(), options.seed());
+            SceneTasks.AttributeTask task = SceneTasks.attributeTask(scenes.vocabulary(), attribute,
+                    embedded.attributes(), scenes.longCaptions(), options.promptsPerClass(), options.seed());
             if (task.positions().length == 0) {
                 continue;
             }
             float[][] weights = ZeroShot.classifierWeights(task.prompts(), text);
-            float[][] images = embedded.subset(task.positions()).images();
-            report.putZeroShot("scenes-" + attribute, ZeroShot.evaluate(images, weights, task.labels()));
+            for (SceneTasks.AttributeTask t : Arrays.asList(task, SceneTasks.tail(scenes.vocabulary(), task))) {
+                if (t != null) {
+                    float[][] images = embedded.subset(t.positions()).images();
+                    report.putZeroShot("scenes-" + t.attribute(), ZeroShot.evaluate(images, weights, t.labels()));
+                }
+            }
         }
         List<Integer> indices = embedded.ids().stream().map(Benchmarks::indexOf).toList();
         SceneTasks.CompositionalTask task = SceneTasks.compositional(scenes, indices, options.seed());

@@ -1,6 +1,7 @@
 package ai.superclip.eval;
 
 import ai.superclip.data.CsvDataset;
+import ai.superclip.data.SyntheticScenes;
 import java.nio.file.Path;
 
 /**
@@ -24,10 +25,11 @@ import java.nio.file.Path;
  * @param csvImageKey image column of a CSV manifest
  * @param csvCaptionKey caption column of a CSV manifest
  * @param templates zero-shot templates for class names, or null for the dataset's default set
+ * @param vocabulary the synthetic scenes' shapes, colours and textures and their frequencies
  */
 public record EvalOptions(long seed, int count, int imageSize, boolean longCaptions, double pairFraction,
                           int promptsPerClass, int probeTrainCount, int batchSize, Path dataDir, String csvImageKey,
-                          String csvCaptionKey, TemplateSet templates) {
+                          String csvCaptionKey, TemplateSet templates, SyntheticScenes.Vocabulary vocabulary) {
 
     /** Validates. */
     public EvalOptions {
@@ -45,7 +47,7 @@ public record EvalOptions(long seed, int count, int imageSize, boolean longCapti
      */
     public static EvalOptions defaults() {
         return new EvalOptions(0, 1000, 0, false, 0.25, 16, 5000, 64, null, CsvDataset.DEFAULT_IMAGE_KEY,
-                CsvDataset.DEFAULT_CAPTION_KEY, null);
+                CsvDataset.DEFAULT_CAPTION_KEY, null, SyntheticScenes.Vocabulary.BASIC);
     }
 
     /** The held-out scenes of a model trained on {@code SyntheticScenes} with this seed and caption style. */
@@ -53,59 +55,64 @@ public record EvalOptions(long seed, int count, int imageSize, boolean longCapti
         return defaults().withSeed(seed).withCount(count).withLongCaptions(longCaptions);
     }
 
+    public EvalOptions withVocabulary(SyntheticScenes.Vocabulary v) {
+        return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, v);
+    }
+
     public EvalOptions withSeed(long v) {
         return new EvalOptions(v, count, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withCount(int v) {
         return new EvalOptions(seed, v, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withImageSize(int v) {
         return new EvalOptions(seed, count, v, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withLongCaptions(boolean v) {
         return new EvalOptions(seed, count, imageSize, v, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withPairFraction(double v) {
         return new EvalOptions(seed, count, imageSize, longCaptions, v, promptsPerClass, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withPromptsPerClass(int v) {
         return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, v, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withProbeTrainCount(int v) {
         return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, promptsPerClass, v,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, templates);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withBatchSize(int v) {
         return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                v, dataDir, csvImageKey, csvCaptionKey, templates);
+                v, dataDir, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     public EvalOptions withDataDir(Path v) {
         return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, v, csvImageKey, csvCaptionKey, templates);
+                batchSize, v, csvImageKey, csvCaptionKey, templates, vocabulary);
     }
 
     /** A CSV manifest and its image and caption columns (dataset name "csv"). */
     public EvalOptions withCsv(Path manifest, String imageKey, String captionKey) {
         return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, manifest, imageKey, captionKey, templates);
+                batchSize, manifest, imageKey, captionKey, templates, vocabulary);
     }
 
     public EvalOptions withTemplates(TemplateSet v) {
         return new EvalOptions(seed, count, imageSize, longCaptions, pairFraction, promptsPerClass, probeTrainCount,
-                batchSize, dataDir, csvImageKey, csvCaptionKey, v);
+                batchSize, dataDir, csvImageKey, csvCaptionKey, v, vocabulary);
     }
 }

@@ -49,14 +49,19 @@ public final class SceneTasks {
     public record CompositionalTask(int[] positions, List<List<String>> options, int[] labels) {
     }
 
-    /** The attribute task over the single-object scenes among {@code attributes} (one map per scene). */
-    public static AttributeTask attributeTask(String attribute, List<Map<String, String>> attributes,
-                                              boolean longStyle, int promptsPerClass, long seed) {
-        List<String> classes = SyntheticScenes.values(attribute);
+    /**
+     * The attribute task over the single-object scenes among {@code attributes} (one map per scene), with the
+     * values and prompts of {@code vocabulary}.
+     */
+    public static AttributeTask attributeTask(SyntheticScenes.Vocabulary vocabulary, String attribute,
+                                              List<Map<String, String>> attributes, boolean longStyle,
+                                              int promptsPerClass, long seed) {
+        List<String> classes = vocabulary.values(attribute);
         List<List<String>> prompts = new ArrayList<>();
         long promptSeed = seed * 1_000_003L + attribute.hashCode();
         for (String value : classes) {
-            prompts.add(SyntheticScenes.promptsWith(attribute, value, promptsPerClass, promptSeed, longStyle));
+            prompts.add(SyntheticScenes.promptsWith(vocabulary, attribute, value, promptsPerClass, promptSeed,
+                    longStyle));
         }
         List<Integer> positions = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -69,6 +74,27 @@ public final class SceneTasks {
         }
         return new AttributeTask(attribute, classes, prompts, positions.stream().mapToInt(Integer::intValue).toArray(),
                 labels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The part of {@code task} whose scenes show one of the attribute's rarer values
+     * ({@link SyntheticScenes.Vocabulary#tail}), with every class still competing; null when the vocabulary
+     * draws the attribute uniformly or no scene shows a rare value.
+     */
+    public static AttributeTask tail(SyntheticScenes.Vocabulary vocabulary, AttributeTask task) {
+        List<String> rare = vocabulary.tail(task.attribute());
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < task.labels().length; i++) {
+            if (rare.contains(task.classNames().get(task.labels()[i]))) {
+                keep.add(i);
+            }
+        }
+        if (keep.isEmpty()) {
+            return null;
+        }
+        return new AttributeTask(task.attribute() + "-tail", task.classNames(), task.prompts(),
+                keep.stream().mapToInt(i -> task.positions()[i]).toArray(),
+                keep.stream().mapToInt(i -> task.labels()[i]).toArray());
     }
 
     /**

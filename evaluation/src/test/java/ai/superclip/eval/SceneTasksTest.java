@@ -56,7 +56,7 @@ class SceneTasksTest {
     @Test
     void attributeTasksCoverSingleScenesWithTheirValueAsLabel() {
         List<Map<String, String>> attributes = attributes();
-        SceneTasks.AttributeTask task = SceneTasks.attributeTask("color", attributes, false, 4, 1);
+        SceneTasks.AttributeTask task = SceneTasks.attributeTask(SyntheticScenes.Vocabulary.BASIC, "color", attributes, false, 4, 1);
         assertEquals(SyntheticScenes.COLORS, task.classNames());
         assertEquals(6, task.prompts().size());
         for (int c = 0; c < 6; c++) {

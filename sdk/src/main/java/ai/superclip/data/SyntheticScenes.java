@@ -5,6 +5,7 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.Shape;
+import java.awt.geom.Area;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
@@ -35,6 +36,12 @@ import java.util.SplittableRandom;
  *       {@code shape1, color1, size1, texture1, relation, shape2, color2, size2, texture2,
  *       background}.</li>
  * </ul>
+ * <p>Two vocabularies ({@link Vocabulary}): {@code BASIC} draws every value uniformly from the small lists above;
+ * {@code LONG_TAIL} has 10 shapes, 14 colours and 5 textures drawn with Zipf frequencies (the k-th value with
+ * weight 1/k), so that the rarer words ("olive", "crescent", "hollow") are the fine-grained ones that still
+ * decide what the image shows.
+ *
+ * <p>Captions are short, long or, with {@link Builder#mixedCaptions}, one of the two per sample.
  * Every sample also has attribute {@code kind}. {@link #values(String)} gives each attribute's
  * vocabulary, so a zero-shot task per attribute is: class names = {@code values(attr)}, label =
  * the index of the sample's value ({@link Builder#labelAttribute}).
@@ -55,11 +62,8 @@ public final class SyntheticScenes implements ImageTextDataset {
     public static final List<String> RELATIONS = List.of("left of", "above");
     public static final List<String> KINDS = List.of("single", "pair");
 
-    private static final Color[] COLOR_RGB = {new Color(220, 20, 20), new Color(20, 150, 40),
-        new Color(30, 60, 220), new Color(240, 200, 0), new Color(130, 40, 170), new Color(20, 20, 20)};
     private static final Color[] BACKGROUND_RGB = {new Color(250, 250, 250), new Color(205, 205, 205),
         new Color(150, 150, 150)};
-    private static final List<String> PLURAL_SHAPES = List.of("circles", "squares", "triangles", "stars", "crosses");
     private static final List<String> NUMBER_WORDS = List.of("a", "two", "three");
     private static final List<String> POSITION_PHRASES = List.of("on the left side of", "on the right side of",
             "at the top of", "at the bottom of", "in the center of");
@@ -75,10 +79,104 @@ public final class SyntheticScenes implements ImageTextDataset {
     private final int count;
     private final double pairFraction;
     private final boolean longCaptions;
+    private final boolean mixedCaptions;
+    private final Vocabulary vocabulary;
     private final String labelAttribute;
     private final BadSamples badSamples = BadSamples.skip();
 
-    /** One object: indices into SHAPES, COLORS, SIZES, TEXTURES. */
+    /**
+     * The words and colours of the shapes, colours and textures, and how often each is drawn: the k-th value of
+     * each list with weight {@code 1 / k^zipf} (0: uniformly).
+     */
+    public enum Vocabulary {
+        /** The five shapes, six colours and three textures above, drawn uniformly. */
+        BASIC(SHAPES, List.of("circles", "squares", "triangles", "stars", "crosses"), COLORS,
+                new Color[] {new Color(220, 20, 20), new Color(20, 150, 40), new Color(30, 60, 220),
+                    new Color(240, 200, 0), new Color(130, 40, 170), new Color(20, 20, 20)}, TEXTURES, 0),
+        /** Ten shapes, fourteen colours and five textures, Zipf-distributed (most frequent first). */
+        LONG_TAIL(List.of("circle", "square", "triangle", "star", "cross", "diamond", "hexagon", "ring", "arrow",
+                "crescent"), List.of("circles", "squares", "triangles", "stars", "crosses", "diamonds", "hexagons",
+                "rings", "arrows", "crescents"), List.of("red", "blue", "green", "yellow", "black", "purple", "orange",
+                "pink", "brown", "cyan", "magenta", "lime", "navy", "olive"),
+                new Color[] {new Color(220, 20, 20), new Color(30, 60, 220), new Color(20, 150, 40),
+                    new Color(240, 200, 0), new Color(20, 20, 20), new Color(130, 40, 170), new Color(255, 130, 0),
+                    new Color(255, 130, 190), new Color(120, 70, 20), new Color(0, 200, 220), new Color(230, 0, 200),
+                    new Color(150, 240, 0), new Color(10, 20, 110), new Color(110, 120, 20)},
+                List.of("solid", "striped", "dotted", "checkered", "hollow"), 1);
+
+        private final List<String> shapes;
+        private final List<String> pluralShapes;
+        private final List<String> colors;
+        private final Color[] rgb;
+        private final List<String> textures;
+        private final double zipf;
+
+        Vocabulary(List<String> shapes, List<String> pluralShapes, List<String> colors, Color[] rgb,
+                   List<String> textures, double zipf) {
+            this.shapes = shapes;
+            this.pluralShapes = pluralShapes;
+            this.colors = colors;
+            this.rgb = rgb;
+            this.textures = textures;
+            this.zipf = zipf;
+        }
+
+        /** The values of an attribute, e.g. {@code values("color")} or {@code values("shape2")}, most frequent first. */
+        public List<String> values(String attribute) {
+            return switch (attribute.replaceAll("[12]$", "")) {
+                case "shape" -> shapes;
+                case "color" -> colors;
+                case "texture" -> textures;
+                default -> SyntheticScenes.values(attribute);
+            };
+        }
+
+        /**
+         * The rarer half of an attribute's values (the last ⌊n/2⌋ of {@link #values}) when they are drawn with
+         * Zipf frequencies; empty when every value is equally frequent.
+         */
+        public List<String> tail(String attribute) {
+            List<String> all = values(attribute);
+            boolean zipfDrawn = zipf > 0 && List.of("shape", "color", "texture")
+                    .contains(attribute.replaceAll("[12]$", ""));
+            return zipfDrawn ? all.subList(all.size() - all.size() / 2, all.size()) : List.of();
+        }
+
+        /** The share of the draws that value {@code k} of {@code n} gets. */
+        public double frequency(int k, int n) {
+            double total = 0;
+            for (int j = 0; j < n; j++) {
+                total += weight(j);
+            }
+            return weight(k) / total;
+        }
+
+        private double weight(int k) {
+            return Math.pow(k + 1, -zipf);
+        }
+
+        /** A value index in [0, n): uniform for {@code zipf = 0} (one {@code nextInt}), else Zipf. */
+        private int draw(SplittableRandom random, int n) {
+            if (zipf == 0) {
+                return random.nextInt(n);
+            }
+            double u = random.nextDouble();
+            for (int k = 0; k < n - 1; k++) {
+                u -= frequency(k, n);
+                if (u < 0) {
+                    return k;
+                }
+            }
+            return n - 1;
+        }
+
+        private Thing thing(SplittableRandom random) {
+            return new Thing(draw(random, shapes.size()), draw(random, colors.size()), random.nextInt(SIZES.size()),
+                    draw(random, textures.size()));
+        }
+    }
+
+    /** One object: indices into its vocabulary's shapes, colours, textures and into SIZES. */
     private record Thing(int shape, int color, int size, int texture) {
     }
 
@@ -96,6 +194,8 @@ public final class SyntheticScenes implements ImageTextDataset {
         this.count = b.count;
         this.pairFraction = b.pairFraction;
         this.longCaptions = b.longCaptions;
+        this.mixedCaptions = b.mixedCaptions;
+        this.vocabulary = b.vocabulary;
         this.labelAttribute = b.labelAttribute;
     }
 
@@ -111,6 +211,8 @@ public final class SyntheticScenes implements ImageTextDataset {
         private int count = 10_000;
         private double pairFraction = 0.25;
         private boolean longCaptions = false;
+        private boolean mixedCaptions = false;
+        private Vocabulary vocabulary = Vocabulary.BASIC;
         private String labelAttribute = "shape";
 
         /** Seed of the whole dataset (default 0). */
@@ -149,6 +251,21 @@ public final class SyntheticScenes implements ImageTextDataset {
             return this;
         }
 
+        /**
+         * Whether {@link Sample#caption()} is, per sample, the short or the long caption (each with probability
+         * 1/2, drawn from the seed and the index; default false). Overrides {@link #longCaptions}.
+         */
+        public Builder mixedCaptions(boolean mixed) {
+            this.mixedCaptions = mixed;
+            return this;
+        }
+
+        /** The shapes, colours and textures and their frequencies (default {@link Vocabulary#BASIC}). */
+        public Builder vocabulary(Vocabulary v) {
+            this.vocabulary = java.util.Objects.requireNonNull(v, "vocabulary");
+            return this;
+        }
+
         /** The attribute whose value index is {@link Sample#label()} (default "shape"). */
         public Builder labelAttribute(String attribute) {
             values(attribute);
@@ -164,7 +281,7 @@ public final class SyntheticScenes implements ImageTextDataset {
         }
     }
 
-    /** The vocabulary of an attribute, e.g. {@code values("color")} or {@code values("shape2")}. */
+    /** The {@link Vocabulary#BASIC} values of an attribute, e.g. {@code values("color")} or {@code values("shape2")}. */
     public static List<String> values(String attribute) {
         switch (attribute.replaceAll("[12]$", "")) {
             case "shape": return SHAPES;
@@ -193,14 +310,15 @@ public final class SyntheticScenes implements ImageTextDataset {
     /** The attributes of sample {@code index}, without rendering it. */
     public Map<String, String> attributes(int index) {
         Scene scene = scene(random(index));
+        Vocabulary v = vocabulary;
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("kind", KINDS.get(scene.isPair() ? 1 : 0));
         if (scene.isPair()) {
-            putThing(attributes, "1", scene.first());
+            putThing(attributes, v, "1", scene.first());
             attributes.put("relation", RELATIONS.get(scene.relation()));
-            putThing(attributes, "2", scene.second());
+            putThing(attributes, v, "2", scene.second());
         } else {
-            putThing(attributes, "", scene.first());
+            putThing(attributes, v, "", scene.first());
             attributes.put("position", POSITIONS.get(scene.position()));
             attributes.put("count", COUNTS.get(scene.count() - 1));
         }
@@ -208,10 +326,18 @@ public final class SyntheticScenes implements ImageTextDataset {
         return attributes;
     }
 
-    /** The caption of sample {@code index} in this dataset's style (short or long, see {@link Builder#longCaptions}). */
+    /**
+     * The caption of sample {@code index} in this dataset's style (short, long or mixed, see
+     * {@link Builder#longCaptions} and {@link Builder#mixedCaptions}).
+     */
     @Override
     public String caption(int index) {
-        return caption(scene(random(index)), longCaptions);
+        return caption(vocabulary, scene(random(index)), longStyle(index));
+    }
+
+    /** Whether sample {@code index}'s caption is the long one. */
+    private boolean longStyle(int index) {
+        return mixedCaptions ? (Hashing.mix(seed, split.ordinal(), index, 1) & 1) == 1 : longCaptions;
     }
 
     /** The long caption, naming every attribute: the classification caption of DualCaption training. */
@@ -222,12 +348,12 @@ public final class SyntheticScenes implements ImageTextDataset {
 
     /** The short caption of sample {@code index}, e.g. "two red circles". */
     public String shortCaption(int index) {
-        return caption(scene(random(index)), false);
+        return caption(vocabulary, scene(random(index)), false);
     }
 
     /** The long caption of sample {@code index}, naming every attribute. */
     public String longCaption(int index) {
-        return caption(scene(random(index)), true);
+        return caption(vocabulary, scene(random(index)), true);
     }
 
     /**
@@ -244,12 +370,22 @@ public final class SyntheticScenes implements ImageTextDataset {
         }
         Scene swapped = new Scene(scene.second(), scene.first(), scene.relation(), scene.position(), scene.count(),
                 scene.background());
-        return caption(swapped, longCaptions);
+        return caption(vocabulary, swapped, longStyle(index));
     }
 
-    /** Whether this dataset's captions are the long ones. */
+    /** Whether this dataset's captions are the long ones (see also {@link #mixedCaptions()}). */
     public boolean longCaptions() {
         return longCaptions;
+    }
+
+    /** Whether each sample's caption is, at random, its short or its long one. */
+    public boolean mixedCaptions() {
+        return mixedCaptions;
+    }
+
+    /** The shapes, colours and textures this dataset draws from. */
+    public Vocabulary vocabulary() {
+        return vocabulary;
     }
 
     /** The dataset's seed. */
@@ -277,12 +413,12 @@ public final class SyntheticScenes implements ImageTextDataset {
      * {@link #promptsWith(String, String, int, long, boolean)}.
      */
     public List<String> promptsWith(String attribute, String value, int n, long promptSeed) {
-        return promptsWith(attribute, value, n, promptSeed, longCaptions);
+        return promptsWith(vocabulary, attribute, value, n, promptSeed, longCaptions);
     }
 
     /**
      * {@code n} captions of single-object scenes, in the short or long training style, with {@code attribute}
-     * fixed to {@code value} and the other attributes drawn uniformly (as the dataset draws them), e.g. for
+     * fixed to {@code value} and the other attributes drawn as a dataset of {@code vocabulary} draws them, e.g. for
      * color = red: "two red stars", "a red square", …. Prompt {@code j} draws its other attributes from
      * {@code (promptSeed, j)} alone, so the prompts of two values of one attribute differ only in that
      * attribute (common random numbers): a zero-shot classifier built from them compares like with like.
@@ -290,11 +426,12 @@ public final class SyntheticScenes implements ImageTextDataset {
      * every value.
      *
      * @param attribute one of {@code shape, color, size, texture, position, count, background}
-     * @param value one of {@link #values(String) values(attribute)}
+     * @param value one of {@link Vocabulary#values(String) vocabulary.values(attribute)}
      * @throws IllegalArgumentException for an unknown attribute or value, or {@code n < 1}
      */
-    public static List<String> promptsWith(String attribute, String value, int n, long promptSeed, boolean longStyle) {
-        int v = values(attribute).indexOf(value);
+    public static List<String> promptsWith(Vocabulary vocabulary, String attribute, String value, int n,
+                                           long promptSeed, boolean longStyle) {
+        int v = vocabulary.values(attribute).indexOf(value);
         if (v < 0 || attribute.matches(".*[12]$") || attribute.equals("relation") || attribute.equals("kind")) {
             throw new IllegalArgumentException("no single-scene attribute '" + attribute + "' with value '" + value
                     + "'");
@@ -305,7 +442,7 @@ public final class SyntheticScenes implements ImageTextDataset {
         List<String> prompts = new ArrayList<>(n);
         for (int j = 0; j < n; j++) {
             SplittableRandom random = new SplittableRandom(Hashing.mix(promptSeed, j));
-            Thing t = thing(random);
+            Thing t = vocabulary.thing(random);
             int position = random.nextInt(POSITIONS.size());
             int count = 1 + random.nextInt(3);
             int background = random.nextInt(BACKGROUNDS.size());
@@ -319,30 +456,30 @@ public final class SyntheticScenes implements ImageTextDataset {
                 case "background" -> background = v;
                 default -> throw new IllegalArgumentException("unknown attribute '" + attribute + "'");
             }
-            prompts.add(caption(new Scene(t, null, 0, position, count, background), longStyle));
+            prompts.add(caption(vocabulary, new Scene(t, null, 0, position, count, background), longStyle));
         }
         return prompts;
     }
 
-    private static String caption(Scene scene, boolean longStyle) {
+    private static String caption(Vocabulary v, Scene scene, boolean longStyle) {
         if (!longStyle) {
             if (scene.isPair()) {
-                return "a " + name(scene.first(), false) + " " + RELATIONS.get(scene.relation()) + " a "
-                        + name(scene.second(), false);
+                return "a " + name(v, scene.first(), false) + " " + RELATIONS.get(scene.relation()) + " a "
+                        + name(v, scene.second(), false);
             }
             Thing t = scene.first();
-            return NUMBER_WORDS.get(scene.count() - 1) + " " + COLORS.get(t.color()) + " "
-                    + (scene.count() == 1 ? SHAPES : PLURAL_SHAPES).get(t.shape());
+            return NUMBER_WORDS.get(scene.count() - 1) + " " + v.colors.get(t.color()) + " "
+                    + (scene.count() == 1 ? v.shapes : v.pluralShapes).get(t.shape());
         }
         String background = " a " + BACKGROUNDS.get(scene.background()) + " background.";
         if (scene.isPair()) {
-            return "a photo of a " + name(scene.first(), true) + " " + RELATION_PHRASES.get(scene.relation()) + " a "
-                    + name(scene.second(), true) + " on" + background;
+            return "a photo of a " + name(v, scene.first(), true) + " " + RELATION_PHRASES.get(scene.relation())
+                    + " a " + name(v, scene.second(), true) + " on" + background;
         }
         Thing t = scene.first();
         return "a photo of " + NUMBER_WORDS.get(scene.count() - 1) + " " + SIZES.get(t.size()) + " "
-                + COLORS.get(t.color()) + " " + TEXTURES.get(t.texture()) + " "
-                + (scene.count() == 1 ? SHAPES : PLURAL_SHAPES).get(t.shape()) + " "
+                + v.colors.get(t.color()) + " " + v.textures.get(t.texture()) + " "
+                + (scene.count() == 1 ? v.shapes : v.pluralShapes).get(t.shape()) + " "
                 + POSITION_PHRASES.get(scene.position()) + background;
     }
 
@@ -350,7 +487,7 @@ public final class SyntheticScenes implements ImageTextDataset {
     public Sample read(int index) {
         Map<String, String> attributes = attributes(index);
         String value = attributes.get(labelAttribute);
-        int label = value == null ? Sample.NO_LABEL : values(labelAttribute).indexOf(value);
+        int label = value == null ? Sample.NO_LABEL : vocabulary.values(labelAttribute).indexOf(value);
         return new Sample(id(index), render(index), caption(index), label,
                 attributes);
     }
@@ -358,7 +495,7 @@ public final class SyntheticScenes implements ImageTextDataset {
     /** The vocabulary of the label attribute. */
     @Override
     public List<String> classNames() {
-        return values(labelAttribute);
+        return vocabulary.values(labelAttribute);
     }
 
     /** Always empty: generated samples cannot be bad. */
@@ -377,33 +514,28 @@ public final class SyntheticScenes implements ImageTextDataset {
     /** Draws the scene; the same generator then drives the layout jitter in {@link #render}. */
     private Scene scene(SplittableRandom random) {
         boolean pair = random.nextDouble() < pairFraction;
-        Thing first = thing(random);
+        Thing first = vocabulary.thing(random);
         int background = random.nextInt(BACKGROUNDS.size());
         if (!pair) {
             return new Scene(first, null, 0, random.nextInt(POSITIONS.size()), 1 + random.nextInt(3), background);
         }
         Thing second;
         do {
-            second = thing(random);
+            second = vocabulary.thing(random);
         } while (second.shape() == first.shape() && second.color() == first.color());
         return new Scene(first, second, random.nextInt(RELATIONS.size()), 0, 2, background);
     }
 
-    private static Thing thing(SplittableRandom random) {
-        return new Thing(random.nextInt(SHAPES.size()), random.nextInt(COLORS.size()), random.nextInt(SIZES.size()),
-                random.nextInt(TEXTURES.size()));
-    }
-
-    private static void putThing(Map<String, String> attributes, String suffix, Thing t) {
-        attributes.put("shape" + suffix, SHAPES.get(t.shape()));
-        attributes.put("color" + suffix, COLORS.get(t.color()));
+    private static void putThing(Map<String, String> attributes, Vocabulary v, String suffix, Thing t) {
+        attributes.put("shape" + suffix, v.shapes.get(t.shape()));
+        attributes.put("color" + suffix, v.colors.get(t.color()));
         attributes.put("size" + suffix, SIZES.get(t.size()));
-        attributes.put("texture" + suffix, TEXTURES.get(t.texture()));
+        attributes.put("texture" + suffix, v.textures.get(t.texture()));
     }
 
-    private static String name(Thing t, boolean detailed) {
-        String colorShape = COLORS.get(t.color()) + " " + (detailed ? TEXTURES.get(t.texture()) + " " : "")
-                + SHAPES.get(t.shape());
+    private static String name(Vocabulary v, Thing t, boolean detailed) {
+        String colorShape = v.colors.get(t.color()) + " " + (detailed ? v.textures.get(t.texture()) + " " : "")
+                + v.shapes.get(t.shape());
         return detailed ? SIZES.get(t.size()) + " " + colorShape : colorShape;
     }
 
@@ -425,7 +557,7 @@ public final class SyntheticScenes implements ImageTextDataset {
                     double along = centres[k][0] + (random.nextDouble() - 0.5) * 0.08;
                     double cx = beside ? along : centres[k][1];
                     double cy = beside ? centres[k][1] : along;
-                    draw(g, k == 0 ? scene.first() : scene.second(), cx * s, cy * s, s);
+                    draw(g, vocabulary, k == 0 ? scene.first() : scene.second(), cx * s, cy * s, s);
                 }
             } else {
                 double[] region = REGIONS[scene.position()];
@@ -438,7 +570,8 @@ public final class SyntheticScenes implements ImageTextDataset {
                 for (int k = 0; k < scene.count(); k++) {
                     double along = longStart + slot * (k + 0.5) + jitter(random, slot - size);
                     double across = crossStart + crossLength / 2 + jitter(random, crossLength - size);
-                    draw(g, scene.first(), (horizontal ? along : across) * s, (horizontal ? across : along) * s, s);
+                    draw(g, vocabulary, scene.first(), (horizontal ? along : across) * s, (horizontal ? across : along) * s,
+                            s);
                 }
             }
         } finally {
@@ -452,13 +585,19 @@ public final class SyntheticScenes implements ImageTextDataset {
         return room > 0 ? (random.nextDouble() - 0.5) * room * 0.5 : 0;
     }
 
-    private static void draw(Graphics2D g, Thing t, double cx, double cy, int imageSize) {
+    private static void draw(Graphics2D g, Vocabulary v, Thing t, double cx, double cy, int imageSize) {
         double d = SIZE_FRACTIONS[t.size()] * imageSize;
-        Shape shape = outline(t.shape(), cx, cy, d);
-        Color color = COLOR_RGB[t.color()];
+        Shape shape = outline(v.shapes.get(t.shape()), cx, cy, d);
+        Color color = v.rgb[t.color()];
         g.setColor(color);
+        String texture = v.textures.get(t.texture());
+        if (texture.equals("hollow")) {
+            g.setStroke(new BasicStroke((float) Math.max(1, d / 7)));
+            g.draw(shape);
+            return;
+        }
         g.fill(shape);
-        if (t.texture() == 0) {
+        if (texture.equals("solid")) {
             return;
         }
         Color tint = new Color((color.getRed() + 255) / 2, (color.getGreen() + 255) / 2, (color.getBlue() + 255) / 2);
@@ -466,10 +605,17 @@ public final class SyntheticScenes implements ImageTextDataset {
         g.clip(shape);
         g.setColor(tint);
         double step = Math.max(3, d / 4);
-        if (t.texture() == 1) {
+        if (texture.equals("striped")) {
             g.setStroke(new BasicStroke((float) (step / 2.5)));
             for (double o = -d; o <= d; o += step) {
                 g.draw(new Line2D.Double(cx + o - d, cy + d, cx + o + d, cy - d));
+            }
+        } else if (texture.equals("checkered")) {
+            double cell = Math.max(2, d / 4);
+            for (int i = 0; i * cell < d; i++) {
+                for (int j = i % 2; j * cell < d; j += 2) {
+                    g.fill(new Rectangle2D.Double(cx - d / 2 + i * cell, cy - d / 2 + j * cell, cell, cell));
+                }
             }
         } else {
             double r = step / 3.5;
@@ -482,16 +628,40 @@ public final class SyntheticScenes implements ImageTextDataset {
         g.setClip(clip);
     }
 
-    private static Shape outline(int shape, double cx, double cy, double d) {
+    private static Shape outline(String shape, double cx, double cy, double d) {
         double h = d / 2;
         switch (shape) {
-            case 0:
+            case "circle":
                 return new Ellipse2D.Double(cx - h, cy - h, d, d);
-            case 1:
+            case "square":
                 return new Rectangle2D.Double(cx - h * 0.9, cy - h * 0.9, d * 0.9, d * 0.9);
-            case 2:
+            case "triangle":
                 return polygon(new double[] {cx, cx + h, cx - h}, new double[] {cy - h, cy + h * 0.8, cy + h * 0.8});
-            case 3: {
+            case "diamond":
+                return polygon(new double[] {cx, cx + h * 0.75, cx, cx - h * 0.75}, new double[] {cy - h, cy, cy + h, cy});
+            case "hexagon": {
+                double[] xs = new double[6];
+                double[] ys = new double[6];
+                for (int k = 0; k < 6; k++) {
+                    xs[k] = cx + h * Math.cos(k * Math.PI / 3);
+                    ys[k] = cy + h * Math.sin(k * Math.PI / 3);
+                }
+                return polygon(xs, ys);
+            }
+            case "ring": {
+                Area ring = new Area(new Ellipse2D.Double(cx - h, cy - h, d, d));
+                ring.subtract(new Area(new Ellipse2D.Double(cx - h * 0.5, cy - h * 0.5, h, h)));
+                return ring;
+            }
+            case "crescent": {
+                Area crescent = new Area(new Ellipse2D.Double(cx - h, cy - h, d, d));
+                crescent.subtract(new Area(new Ellipse2D.Double(cx - h * 0.35, cy - h, d, d)));
+                return crescent;
+            }
+            case "arrow":
+                return polygon(new double[] {cx - h, cx, cx, cx + h, cx, cx, cx - h},
+                        new double[] {cy - h * 0.3, cy - h * 0.3, cy - h, cy, cy + h, cy + h * 0.3, cy + h * 0.3});
+            case "star": {
                 double[] xs = new double[10];
                 double[] ys = new double[10];
                 for (int k = 0; k < 10; k++) {
@@ -502,13 +672,15 @@ public final class SyntheticScenes implements ImageTextDataset {
                 }
                 return polygon(xs, ys);
             }
-            default: {
+            case "cross": {
                 double a = h * 0.32;
                 return polygon(new double[] {cx - a, cx + a, cx + a, cx + h, cx + h, cx + a, cx + a, cx - a, cx - a,
                     cx - h, cx - h, cx - a},
                         new double[] {cy - h, cy - h, cy - a, cy - a, cy + a, cy + a, cy + h, cy + h, cy + a, cy + a,
                             cy - a, cy - a});
             }
+            default:
+                throw new IllegalArgumentException("no outline for shape '" + shape + "'");
         }
     }
 

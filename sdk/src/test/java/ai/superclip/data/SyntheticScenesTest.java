@@ -90,9 +90,9 @@ class SyntheticScenesTest {
 
     @Test
     void promptsFixOneAttributeAndDrawTheOthersInTheTrainingStyle() {
-        List<String> red = SyntheticScenes.promptsWith("color", "red", 12, 5, false);
-        List<String> blue = SyntheticScenes.promptsWith("color", "blue", 12, 5, false);
-        assertEquals(red, SyntheticScenes.promptsWith("color", "red", 12, 5, false), "seeded");
+        List<String> red = SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "color", "red", 12, 5, false);
+        List<String> blue = SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "color", "blue", 12, 5, false);
+        assertEquals(red, SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "color", "red", 12, 5, false), "seeded");
         assertEquals(12, red.size());
         Set<String> shapesSeen = new HashSet<>();
         for (int j = 0; j < red.size(); j++) {
@@ -102,28 +102,28 @@ class SyntheticScenesTest {
         }
         assertTrue(shapesSeen.size() > 1, "the other attributes vary: " + red);
 
-        List<String> small = SyntheticScenes.promptsWith("size", "small", 6, 1, true);
-        List<String> large = SyntheticScenes.promptsWith("size", "large", 6, 1, true);
+        List<String> small = SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "size", "small", 6, 1, true);
+        List<String> large = SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "size", "large", 6, 1, true);
         for (int j = 0; j < small.size(); j++) {
             assertTrue(small.get(j).startsWith("a photo of ") && small.get(j).contains(" small ")
                     && small.get(j).endsWith("background."), small.get(j));
             assertEquals(small.get(j).replace(" small ", " large "), large.get(j));
         }
-        for (String p : SyntheticScenes.promptsWith("count", "3", 5, 2, true)) {
+        for (String p : SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "count", "3", 5, 2, true)) {
             assertTrue(p.startsWith("a photo of three "), p);
         }
-        for (String p : SyntheticScenes.promptsWith("position", "left", 5, 2, true)) {
+        for (String p : SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "position", "left", 5, 2, true)) {
             assertTrue(p.contains(" on the left side of a "), p);
         }
-        assertEquals(SyntheticScenes.promptsWith("size", "small", 6, 1, false),
-                SyntheticScenes.promptsWith("size", "large", 6, 1, false), "short captions do not name the size");
+        assertEquals(SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "size", "small", 6, 1, false),
+                SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "size", "large", 6, 1, false), "short captions do not name the size");
         assertTrue(SyntheticScenes.describedAttributes(true).containsAll(SyntheticScenes.describedAttributes(false)));
         assertEquals(List.of("shape", "color", "count"), SyntheticScenes.describedAttributes(false));
         assertEquals(SCENES.promptsWith("shape", "star", 3, 9),
-                SyntheticScenes.promptsWith("shape", "star", 3, 9, false), "the dataset's own style");
-        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith("color", "pink", 3, 0, false));
-        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith("shape1", "star", 3, 0, false));
-        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith("shape", "star", 0, 0, false));
+                SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "shape", "star", 3, 9, false), "the dataset's own style");
+        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "color", "pink", 3, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "shape1", "star", 3, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> SyntheticScenes.promptsWith(SyntheticScenes.Vocabulary.BASIC, "shape", "star", 0, 0, false));
     }
 
     @Test

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
                 + " one's JSON, Markdown section and plots into --out and the whole report into --report.")
 final class ExperimentsCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "EXPERIMENT",
-            description = "all, or any of clip-vs-superclip, batch-size, lambda-idf, captions")
+            description = "all, or any of clip-vs-superclip, batch-size, lambda-idf, captions, emoji")
     List<String> names = List.of("all");
 
     @Option(names = "--out", description = "Folder of each experiment's JSON, Markdown section and plots")
@@ -43,8 +43,14 @@ final class ExperimentsCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Seeds per variant (default: the standard budget's)")
     Integer seeds;
 
-    @Option(names = "--threads", description = "ONNX Runtime threads (0: all cores)")
-    int threads = 0;
+    @Option(names = "--threads", description = "ONNX Runtime threads per run (0: all cores)")
+    int threads = 1;
+
+    @Option(names = "--jobs", description = "Runs trained at a time")
+    int jobs = 2;
+
+    @Option(names = "--report-only", description = "Train nothing: report the cached runs (rows say how many seeds)")
+    boolean reportOnly;
 
     @Spec
     CommandSpec spec;
@@ -62,6 +68,9 @@ final class ExperimentsCommand implements Callable<Integer> {
         Path reportFile = report != null ? report
                 : out.toAbsolutePath().getParent().resolve(out.getFileName() + ".md");
         long start = System.nanoTime();
+        if (!reportOnly) {
+            Experiments.trainAll(experiments, budget, jobs);
+        }
         List<Experiments.Result> results = new ArrayList<>();
         for (Experiment e : experiments) {
             results.add(Experiments.run(e, out, budget));

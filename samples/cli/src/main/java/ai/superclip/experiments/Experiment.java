@@ -31,8 +31,8 @@ public enum Experiment {
     CLIP_VS_SUPERCLIP("clip-vs-superclip", "(a) CLIP vs SuperCLIP at equal steps and batch") {
         @Override
         List<Variant> variants(Budget b) {
-            return List.of(new Variant("CLIP", CLIP, 1, ONLINE, b.batchSize(), b.steps(), false),
-                    new Variant("SuperCLIP", SUPERCLIP, 1, ONLINE, b.batchSize(), b.steps(), false));
+            return List.of(new Variant("CLIP", CLIP, 1, ONLINE, b.batchSize(), b.steps()),
+                    new Variant("SuperCLIP", SUPERCLIP, 1, ONLINE, b.batchSize(), b.steps()));
         }
 
         @Override
@@ -61,7 +61,17 @@ public enum Experiment {
             for (ModelConfig.Loss loss : List.of(CLIP, SUPERCLIP)) {
                 for (int size : b.batchSizes()) {
                     int steps = (int) Math.max(1, Math.round((double) b.samples() / size));
-                    out.add(new Variant(label(loss) + " b" + size, loss, 1, ONLINE, size, steps, false));
+                    out.add(new Variant(label(loss) + " b" + size, loss, 1, ONLINE, size, steps));
+                }
+            }
+            int largest = b.batchSizes().stream().max(Comparator.naturalOrder()).orElseThrow();
+            int largestSteps = (int) Math.max(1, Math.round((double) b.samples() / largest));
+            for (ModelConfig.Loss loss : List.of(CLIP, SUPERCLIP)) {
+                for (int size : b.batchSizes()) {
+                    if (size < largest) {
+                        out.add(new Variant(label(loss) + " b" + size + EQUAL_STEPS, loss, 1, ONLINE, size,
+                                largestSteps));
+                    }
                 }
             }
             return out;
@@ -168,10 +178,10 @@ public enum Experiment {
         List<Variant> variants(Budget b) {
             int batch = b.batchSize();
             int s = b.steps();
-            return List.of(new Variant("λ=0.4", SUPERCLIP, 0.4, ONLINE, batch, s, false),
-                    new Variant("λ=1.0", SUPERCLIP, 1, ONLINE, batch, s, false),
-                    new Variant("λ=1.6", SUPERCLIP, 1.6, ONLINE, batch, s, false),
-                    new Variant("λ=1.0, no IDF", SUPERCLIP, 1, TrainingConfig.IdfMode.DISABLED, batch, s, false));
+            return List.of(new Variant("λ=0.4", SUPERCLIP, 0.4, ONLINE, batch, s),
+                    new Variant("λ=1.0", SUPERCLIP, 1, ONLINE, batch, s),
+                    new Variant("λ=1.6", SUPERCLIP, 1.6, ONLINE, batch, s),
+                    new Variant("λ=1.0, no IDF", SUPERCLIP, 1, TrainingConfig.IdfMode.DISABLED, batch, s));
         }
 
         @Override
@@ -196,10 +206,12 @@ public enum Experiment {
         List<Variant> variants(Budget b) {
             int batch = b.batchSize();
             int s = b.steps();
-            return List.of(new Variant("CLIP short", CLIP, 1, ONLINE, batch, s, false),
-                    new Variant("CLIP long", CLIP, 1, ONLINE, batch, s, true),
-                    new Variant("SuperCLIP short", SUPERCLIP, 1, ONLINE, batch, s, false),
-                    new Variant("SuperCLIP long", SUPERCLIP, 1, ONLINE, batch, s, true));
+            return List.of(new Variant("CLIP short", CLIP, 1, ONLINE, batch, s),
+                    new Variant("SuperCLIP short", SUPERCLIP, 1, ONLINE, batch, s),
+                    new Variant("SuperCLIP mixed", SUPERCLIP, 1, ONLINE, batch, s, Variant.Captions.MIXED,
+                            Variant.Data.SCENES),
+                    new Variant("SuperCLIP DualCaption", SUPERCLIP, 1, ONLINE, batch, s, Variant.Captions.DUAL,
+                            Variant.Data.SCENES));
         }
 
         @Override
@@ -221,7 +233,38 @@ public enum Experiment {
                     + tally(v.get("SuperCLIP long"), v.get("CLIP long")) + " With short captions: "
                     + tally(v.get("SuperCLIP short"), v.get("CLIP short")) + '\n';
         }
+    },
+
+    /** CLIP vs SuperCLIP on the emoji's real names. */
+    EMOJI("emoji", "(e) CLIP vs SuperCLIP on the emoji data set (real captions)") {
+        @Override
+        List<Variant> variants(Budget b) {
+            return List.of(new Variant("CLIP emoji", CLIP, 1, ONLINE, b.batchSize(), b.steps(), Variant.Captions.SHORT,
+                            Variant.Data.EMOJI),
+                    new Variant("SuperCLIP emoji", SUPERCLIP, 1, ONLINE, b.batchSize(), b.steps(),
+                            Variant.Captions.SHORT, Variant.Data.EMOJI));
+        }
+
+        @Override
+        List<String> headline() {
+            return EMOJI_HEADLINE;
+        }
+
+        @Override
+        String discussion(Runs runs, Path out, List<String> charts) throws IOException {
+            bars(runs, out, charts, "Emoji: CLIP vs SuperCLIP (mean ± std over seeds)", EMOJI_HEADLINE);
+            return verdict(runs.byVariant(), "SuperCLIP emoji", "CLIP emoji", EMOJI_HEADLINE);
+        }
+
+        @Override
+        String summary(Map<String, SortedMap<String, MeanStd>> v) {
+            return "- **(e) Emoji** (real names, held-out 20 %): " + tally(v.get("SuperCLIP emoji"), v.get("CLIP emoji"),
+                    EMOJI_HEADLINE) + '\n';
+        }
     };
+
+    /** Suffix of the labels of experiment (b)'s runs at the largest batch's step count. */
+    static final String EQUAL_STEPS = " (equal steps)";
 
     /** What an experiment's runs came to: aggregated metrics and mean loss curves per variant label. */
     record Runs(Budget budget, List<Variant> variants, Map<String, SortedMap<String, MeanStd>> byVariant,
@@ -232,6 +275,8 @@ public enum Experiment {
     private static final ModelConfig.Loss SUPERCLIP = ModelConfig.Loss.SUPERCLIP;
     private static final TrainingConfig.IdfMode ONLINE = TrainingConfig.IdfMode.ONLINE;
     private static final String SUMMARY = Experiments.SUMMARY_METRIC;
+    private static final List<String> EMOJI_HEADLINE = List.of("zeroshot.emoji.top1", "retrieval.emoji.i2t_r1",
+            "retrieval.emoji.t2i_r1", "retrieval.emoji.i2t_r10", "retrieval.emoji.t2i_r10");
     private static final List<String> BAR_METRICS = List.of("zeroshot.scenes-shape.top1", "zeroshot.scenes-color.top1",
             "zeroshot.scenes-count.top1", "zeroshot.scenes-compositional.top1", Experiments.SUMMARY_METRIC,
             "retrieval.scenes.t2i_r10");
@@ -269,6 +314,11 @@ public enum Experiment {
 
     /** This experiment's line of the report's summary. */
     abstract String summary(Map<String, SortedMap<String, MeanStd>> byVariant);
+
+    /** The metrics of this experiment's table and verdicts. */
+    List<String> headline() {
+        return Experiments.HEADLINE;
+    }
 
     private static String label(ModelConfig.Loss loss) {
         return loss == CLIP ? "CLIP" : "SuperCLIP";

@@ -1,6 +1,10 @@
 package ai.superclip.experiments;
 
+import ai.superclip.data.EmojiDataset;
+import ai.superclip.data.ImageTextDataset;
+import ai.superclip.data.KnownDatasets;
 import ai.superclip.data.Split;
+import ai.superclip.data.Splits;
 import ai.superclip.data.SyntheticScenes;
 import ai.superclip.eval.Benchmarks;
 import ai.superclip.eval.EvalOptions;
@@ -8,6 +12,7 @@ import ai.superclip.eval.EvalReport;
 import ai.superclip.eval.MarkdownReport;
 import ai.superclip.eval.MeanStd;
 import ai.superclip.eval.Plots;
+import ai.superclip.eval.TemplateSet;
 import ai.superclip.inference.Model;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
@@ -32,6 +37,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -54,11 +63,24 @@ public final class Experiments {
 
     /** The headline metrics shown in the tables and bar charts. */
     static final List<String> HEADLINE = List.of("zeroshot.scenes-shape.top1", "zeroshot.scenes-color.top1",
-            "zeroshot.scenes-count.top1", "zeroshot.scenes-compositional.top1", SUMMARY_METRIC,
+            "zeroshot.scenes-count.top1", "zeroshot.scenes-shape-tail.top1", "zeroshot.scenes-color-tail.top1",
+            "zeroshot.scenes-compositional.top1", SUMMARY_METRIC, "summary.tail_mean_top1",
             "retrieval.scenes.i2t_r1", "retrieval.scenes.t2i_r1", "retrieval.scenes.t2i_r10");
 
-    /** The attribute tasks averaged into {@code summary.attribute_mean_top1}: those both caption styles name. */
+    /** The attribute tasks averaged into {@code summary.attribute_mean_top1}: those short captions name. */
     static final List<String> SUMMARY_ATTRIBUTES = SyntheticScenes.describedAttributes(false);
+
+    /** The mean zero-shot top-1 over the scenes that show a rare shape or colour ({@link #TAIL_ATTRIBUTES}). */
+    static final String TAIL_METRIC = "summary.tail_mean_top1";
+
+    /** The Zipf-drawn attributes that short captions name. */
+    static final List<String> TAIL_ATTRIBUTES = List.of("shape", "color");
+
+    /** The scenes' vocabulary: long-tailed, so that rare words carry information. */
+    static final SyntheticScenes.Vocabulary VOCABULARY = SyntheticScenes.Vocabulary.LONG_TAIL;
+
+    /** The emoji's fixed 80/20 division (the same for every seed). */
+    private static final Splits EMOJI_SPLITS = new Splits(0.8, 0, 0);
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -69,8 +91,65 @@ public final class Experiments {
     private Experiments() {
     }
     /**
-     * Runs one experiment (training what is not cached), writes {@code <name>.json}, {@code <name>.md} and its
-     * plots into {@code out}, and returns the aggregate.
+     * Trains every run of {@code experiments} that is not cached yet, {@code jobs} at a time, experiment by
+     * experiment with all seeds of a variant together, so that an interrupted grid leaves whole variants; the
+     * few runs that cost more than twice a standard run (small batches at equal samples) go last. A failed run is
+     * reported and the others go on; the call then fails naming how many failed.
+     */
+    public static void trainAll(List<Experiment> experiments, Budget budget, int jobs) throws Exception {
+        Map<Path, Variant> todo = new LinkedHashMap<>();
+        Map<Path, Integer> seedOf = new LinkedHashMap<>();
+        double standard = budget.samples() + 20.0 * budget.steps();
+        for (boolean longRuns : List.of(false, true)) {
+            for (Experiment e : experiments) {
+                for (Variant v : e.variants(budget)) {
+                    if (cost(v) > 2 * standard != longRuns) {
+                        continue;
+                    }
+                    for (int seed = 0; seed < budget.seeds(); seed++) {
+                        Path dir = budget.runs().resolve(v.key()).resolve("seed-" + seed);
+                        if (!Files.isRegularFile(dir.resolve("report.json")) && !todo.containsKey(dir)) {
+                            todo.put(dir, v);
+                            seedOf.put(dir, seed);
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "[experiments] %d runs to train, %d at a time%n", todo.size(), jobs);
+        ExecutorService pool = Executors.newFixedThreadPool(jobs);
+        AtomicInteger failed = new AtomicInteger();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            todo.forEach((dir, v) -> futures.add(pool.submit(() -> {
+                try {
+                    runOnce(v, seedOf.get(dir), dir, budget);
+                } catch (Exception | Error e) {
+                    failed.incrementAndGet();
+                    System.err.println("[experiments] " + dir + " failed:");
+                    e.printStackTrace();
+                }
+            })));
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " of " + todo.size() + " runs failed (see above)");
+        }
+    }
+
+    /** Rough relative cost of a run: per sample plus per optimizer step (measured on the micro preset). */
+    private static double cost(Variant v) {
+        return v.samples() + 20.0 * v.steps();
+    }
+
+    /**
+     * Aggregates one experiment from its cached runs (train them first with {@link #trainAll}; missing runs are
+     * left out, and each variant's table row says how many seeds it has), writes {@code <name>.json},
+     * {@code <name>.md} and its plots into {@code out}, and returns the aggregate.
      */
     public static Result run(Experiment experiment, Path out, Budget budget) throws Exception {
         List<Variant> variants = experiment.variants(budget);
@@ -81,10 +160,12 @@ public final class Experiments {
             List<Path> runs = new ArrayList<>();
             for (int seed = 0; seed < budget.seeds(); seed++) {
                 Path dir = budget.runs().resolve(v.key()).resolve("seed-" + seed);
-                reports.add(runOnce(v, seed, dir, budget));
-                runs.add(dir);
+                if (Files.isRegularFile(dir.resolve("report.json"))) {
+                    reports.add(EvalReport.readJson(dir.resolve("report.json")));
+                    runs.add(dir);
+                }
             }
-            byVariant.put(v.label(), MeanStd.across(reports));
+            byVariant.put(v.label(), reports.isEmpty() ? new TreeMap<>() : MeanStd.across(reports));
             curves.put(v.label(), meanLossCurves(runs));
         }
         Files.createDirectories(out);
@@ -102,18 +183,25 @@ public final class Experiments {
         }
         LocalFiles.deleteTree(dir);
         Files.createDirectories(dir);
-        ModelConfig tiny = Presets.get("tiny");
-        ModelConfig model = new ModelConfig(tiny.embedDim(), tiny.vision(), tiny.text(), v.loss(), v.lambda(),
-                tiny.adamW());
-        SyntheticScenes train = SyntheticScenes.builder().seed(seed).split(Split.TRAIN).count(budget.trainScenes())
-                .imageSize(tiny.vision().imageSize()).longCaptions(v.longCaptions()).build();
+        ModelConfig preset = Presets.get(budget.preset());
+        ModelConfig model = new ModelConfig(preset.embedDim(), preset.vision(), preset.text(), v.loss(), v.lambda(),
+                preset.adamW());
+        int imageSize = preset.vision().imageSize();
         Path trainDir = dir.resolve("train");
-        TrainingConfig config = TrainingConfig.builder("tiny").model(model).batchSize(v.batchSize()).steps(v.steps())
-                .learningRate(budget.learningRate()).seed(seed).threads(budget.threads()).checkpointEvery(0)
-                .keepCheckpoints(1).logEvery(1).idf(v.idf()).output(trainDir).build();
+        TrainingConfig config = TrainingConfig.builder(budget.preset()).model(model).batchSize(v.batchSize())
+                .steps(v.steps()).learningRate(budget.learningRate()).seed(seed).threads(budget.threads())
+                .checkpointEvery(0).keepCheckpoints(1).logEvery(Math.max(1, v.steps() / 500)).idf(v.idf())
+                .dualCaption(v.captions() == Variant.Captions.DUAL).output(trainDir).build();
         StepMetrics[] last = new StepMetrics[1];
         TrainingResult result;
         Path modelDir = dir.resolve("model");
+        EmojiDataset emoji = v.data() == Variant.Data.EMOJI ? EmojiDataset.open(KnownDatasets.EMOJI.locate()
+                .orElseThrow(() -> new IllegalStateException("the emoji data set is not installed: npm install "
+                + KnownDatasets.EMOJI.npmPackage() + " under $SUPERCLIP_DATA"))) : null;
+        ImageTextDataset train = emoji != null ? EMOJI_SPLITS.select(emoji, Split.TRAIN)
+                : SyntheticScenes.builder().seed(seed).split(Split.TRAIN).count(budget.trainScenes())
+                .imageSize(imageSize).vocabulary(VOCABULARY).mixedCaptions(v.captions() == Variant.Captions.MIXED)
+                .build();
         try (Trainer trainer = Trainer.create(config, train)) {
             trainer.addListener(new TrainingListener() {
                 @Override
@@ -127,7 +215,15 @@ public final class Experiments {
         long evalStart = System.nanoTime();
         EvalReport report;
         try (Model m = Model.load(modelDir, budget.threads(), 64)) {
-            report = Benchmarks.evaluate(m, "scenes", EvalOptions.scenes(seed, budget.testScenes(), v.longCaptions()));
+            if (emoji != null) {
+                report = Benchmarks.evaluate(m, EMOJI_SPLITS.select(emoji, Split.TEST), "emoji", EvalOptions
+                        .defaults().withSeed(seed).withTemplates(TemplateSet.of("emoji", EmojiDataset.TEMPLATE)),
+                        new EvalReport());
+                emoji.close();
+            } else {
+                report = Benchmarks.evaluate(m, "scenes", EvalOptions.scenes(seed, budget.testScenes(), false)
+                        .withVocabulary(VOCABULARY));
+            }
         }
         report.putTraining(result.steps(), result.seconds(), result.finalLoss());
         report.put("train.samples", (long) v.steps() * v.batchSize());
@@ -136,15 +232,24 @@ public final class Experiments {
             report.put("train.final_cls_loss", last[0].clsLoss());
         }
         report.put("eval.seconds", (System.nanoTime() - evalStart) / 1e9);
-        report.put(SUMMARY_METRIC, SUMMARY_ATTRIBUTES.stream()
-                .mapToDouble(a -> report.metrics().get("zeroshot.scenes-" + a + ".top1").doubleValue()).average()
-                .orElseThrow());
+        if (emoji == null) {
+            report.put(SUMMARY_METRIC, SUMMARY_ATTRIBUTES.stream()
+                    .mapToDouble(a -> report.metrics().get("zeroshot.scenes-" + a + ".top1").doubleValue()).average()
+                    .orElseThrow());
+            report.put(TAIL_METRIC, TAIL_ATTRIBUTES.stream()
+                    .mapToDouble(a -> report.metrics().get("zeroshot.scenes-" + a + "-tail.top1").doubleValue())
+                    .average().orElseThrow());
+        }
         Files.copy(trainDir.resolve(Trainer.METRICS), dir.resolve(Trainer.METRICS));
+        if (seed == 0 && v.superclip() && v.data() == Variant.Data.SCENES) {
+            // the classification head lives only in the training checkpoint: kept for docs/results.md's look at it
+            Files.move(trainDir.resolve("checkpoints"), dir.resolve("checkpoints"));
+        }
         LocalFiles.deleteTree(trainDir);
         LocalFiles.deleteTree(modelDir);
         report.writeJson(reportFile);
-        System.out.printf(Locale.ROOT, "[experiments] %s seed %d: %.0f s training, attribute mean top-1 %.3f%n",
-                v.key(), seed, result.seconds(), report.metrics().get(SUMMARY_METRIC).doubleValue());
+        System.out.printf(Locale.ROOT, "[experiments] %s seed %d: %.0f s training, %.0f s evaluation%n", v.key(), seed,
+                result.seconds(), report.metrics().get("eval.seconds").doubleValue());
         return report;
     }
 
@@ -193,9 +298,12 @@ public final class Experiments {
             node.put("idf", v.idf().name().toLowerCase(Locale.ROOT));
             node.put("batch_size", v.batchSize());
             node.put("steps", v.steps());
-            node.put("captions", v.longCaptions() ? "long" : "short");
+            node.put("captions", v.captions().name().toLowerCase(Locale.ROOT));
+            node.put("data", v.data().name().toLowerCase(Locale.ROOT));
+            node.put("samples", v.samples());
+            node.put("seeds", seeds(byVariant.getOrDefault(v.label(), new TreeMap<>())));
             ObjectNode metrics = node.putObject("metrics");
-            byVariant.get(v.label()).forEach((key, ms) -> {
+            byVariant.getOrDefault(v.label(), new TreeMap<>()).forEach((key, ms) -> {
                 ObjectNode m = metrics.putObject(key);
                 m.put("mean", ms.mean());
                 m.put("std", ms.std());
@@ -209,7 +317,7 @@ public final class Experiments {
     private static String section(Experiment experiment, Path out, Experiment.Runs runs) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("## ").append(experiment.title()).append("\n\n");
-        md.append(table(runs.variants(), runs.byVariant())).append('\n');
+        md.append(table(runs.variants(), runs.byVariant(), experiment.headline())).append('\n');
         List<String> charts = new ArrayList<>();
         md.append(experiment.discussion(runs, out, charts));
         md.append('\n');
@@ -219,56 +327,86 @@ public final class Experiments {
         return md.toString();
     }
 
-    /** Headline table: a row per variant, a column per headline metric, {@code mean ± std}. */
-    static String table(List<Variant> variants, Map<String, SortedMap<String, MeanStd>> byVariant) {
-        StringBuilder md = new StringBuilder("| variant | loss | batch | steps |");
-        HEADLINE.forEach(m -> md.append(' ').append(shortName(m)).append(" |"));
-        md.append(" final loss |\n|---|---|---|---|");
-        HEADLINE.forEach(m -> md.append("---|"));
+    /**
+     * Headline table: a row per variant, a column per headline metric, {@code mean ± std} over the seeds whose
+     * runs exist (column "seeds"); "–" where none does.
+     */
+    static String table(List<Variant> variants, Map<String, SortedMap<String, MeanStd>> byVariant,
+                        List<String> headline) {
+        StringBuilder md = new StringBuilder("| variant | loss | batch | steps | seeds |");
+        headline.forEach(m -> md.append(' ').append(shortName(m)).append(" |"));
+        md.append(" final loss |\n|---|---|---|---|---|");
+        headline.forEach(m -> md.append("---|"));
         md.append("---|\n");
         for (Variant v : variants) {
-            SortedMap<String, MeanStd> m = byVariant.get(v.label());
+            SortedMap<String, MeanStd> m = byVariant.getOrDefault(v.label(), new TreeMap<>());
             md.append("| ").append(v.label()).append(" | ").append(v.superclip() ? "SuperCLIP" : "CLIP").append(" | ")
-                    .append(v.batchSize()).append(" | ").append(v.steps()).append(" |");
-            for (String key : HEADLINE) {
-                md.append(' ').append(m.containsKey(key) ? format(m.get(key)) : "–").append(" |");
+                    .append(v.batchSize()).append(" | ").append(v.steps()).append(" | ").append(seeds(m)).append(" |");
+            for (String key : headline) {
+                md.append(' ').append(format(m.get(key))).append(" |");
             }
-            md.append(' ').append(m.containsKey("train.final_loss") ? format(m.get("train.final_loss")) : "–")
-                    .append(" |\n");
+            md.append(' ').append(format(m.get("train.final_loss"))).append(" |\n");
         }
-        SortedMap<String, MeanStd> any = byVariant.values().iterator().next();
-        md.append("| chance | | | |");
-        for (String key : HEADLINE) {
-            String chance = key.startsWith("zeroshot.") ? key.replace(".top1", ".chance")
-                    : key.startsWith("retrieval.") ? "retrieval.scenes.chance_r" + key.replaceAll(".*_r", "") : null;
-            MeanStd c = chance == null ? null : any.get(chance);
-            String cell = c != null ? String.format(Locale.ROOT, "%.3f", c.mean())
-                    : key.startsWith("retrieval.") ? String.format(Locale.ROOT, "%.3f",
-                    Integer.parseInt(key.replaceAll(".*_r", "")) * any.get("retrieval.scenes.chance_r1").mean())
-                    : key.equals(SUMMARY_METRIC) ? String.format(Locale.ROOT, "%.3f", SUMMARY_ATTRIBUTES
-                    .stream().mapToDouble(a -> 1.0 / SyntheticScenes.values(a).size()).average().orElseThrow()) : "";
-            md.append(' ').append(cell).append(" |");
+        SortedMap<String, MeanStd> any = byVariant.values().stream().filter(m -> !m.isEmpty()).findFirst()
+                .orElse(null);
+        if (any == null) {
+            return md.toString();
+        }
+        md.append("| chance | | | | |");
+        for (String key : headline) {
+            md.append(' ').append(chance(key, any)).append(" |");
         }
         md.append(" |\n");
         return md.toString();
     }
 
-    static String shortName(String key) {
-        return key.replace("zeroshot.scenes-", "").replace("retrieval.scenes.", "").replace("summary.", "");
+    /** Number of seeds behind a variant's numbers (0 when none of its runs exists). */
+    static int seeds(SortedMap<String, MeanStd> metrics) {
+        MeanStd loss = metrics.get("train.final_loss");
+        return loss == null ? 0 : loss.n();
     }
 
+    /** The chance level of a headline metric, from the cached reports' own chance entries. */
+    private static String chance(String key, SortedMap<String, MeanStd> any) {
+        if (key.startsWith("zeroshot.")) {
+            MeanStd c = any.get(key.replace(".top1", ".chance"));
+            return c == null ? "" : String.format(Locale.ROOT, "%.3f", c.mean());
+        }
+        if (key.startsWith("retrieval.")) {
+            MeanStd c = any.get(key.replaceAll("\\.[^.]*$", ".chance_r1"));
+            return c == null ? "" : String.format(Locale.ROOT, "%.3f",
+                    Integer.parseInt(key.replaceAll(".*_r", "")) * c.mean());
+        }
+        List<String> attributes = key.equals(SUMMARY_METRIC) ? SUMMARY_ATTRIBUTES
+                : key.equals(TAIL_METRIC) ? TAIL_ATTRIBUTES : List.of();
+        return attributes.isEmpty() ? "" : String.format(Locale.ROOT, "%.3f", attributes.stream()
+                .mapToDouble(a -> 1.0 / VOCABULARY.values(a).size()).average().orElseThrow());
+    }
+
+    static String shortName(String key) {
+        return key.replace("zeroshot.scenes-", "").replace("retrieval.scenes.", "").replace("summary.", "")
+                .replace("retrieval.emoji.", "emoji ").replace("zeroshot.emoji.", "emoji category ");
+    }
+
+    /** {@code mean ± std}, "–" for no runs. */
     static String format(MeanStd m) {
-        return String.format(Locale.ROOT, "%.3f ± %.3f", m.mean(), m.std());
+        return m == null ? "–" : String.format(Locale.ROOT, "%.3f ± %.3f", m.mean(), m.std());
     }
 
     /** Whether {@code a} beats {@code b} on the headline metrics: difference and a 2-standard-error test. */
     static String verdict(Map<String, SortedMap<String, MeanStd>> byVariant, String a, String b) {
+        return verdict(byVariant, a, b, HEADLINE);
+    }
+
+    /** Whether {@code a} beats {@code b} on {@code headline}; metrics with fewer than two seeds a side are left out. */
+    static String verdict(Map<String, SortedMap<String, MeanStd>> byVariant, String a, String b,
+                          List<String> headline) {
         StringBuilder md = new StringBuilder("\n**" + a + " vs " + b + "** (difference of means; “better”/“worse” when it "
                 + "exceeds two standard errors, otherwise “no clear difference”):\n");
-        for (String key : HEADLINE) {
-            MeanStd x = byVariant.get(a).get(key);
-            MeanStd y = byVariant.get(b).get(key);
-            if (x == null || y == null) {
+        for (String key : headline) {
+            MeanStd x = byVariant.getOrDefault(a, new TreeMap<>()).get(key);
+            MeanStd y = byVariant.getOrDefault(b, new TreeMap<>()).get(key);
+            if (x == null || y == null || x.n() < 2 || y.n() < 2) {
                 continue;
             }
             md.append("- ").append(shortName(key)).append(": ").append(compare(x, y)).append('\n');
@@ -353,11 +491,18 @@ public final class Experiments {
 
     /** "better on …; worse on …; no clear difference on the other k headline metrics." */
     static String tally(SortedMap<String, MeanStd> a, SortedMap<String, MeanStd> b) {
+        return tally(a, b, HEADLINE);
+    }
+
+    /** {@link #tally(SortedMap, SortedMap)} over {@code headline}; metrics with fewer than two seeds a side left out. */
+    static String tally(SortedMap<String, MeanStd> a, SortedMap<String, MeanStd> b, List<String> headline) {
         List<String> better = new ArrayList<>();
         List<String> worse = new ArrayList<>();
         int same = 0;
-        for (String key : HEADLINE) {
-            if (!a.containsKey(key) || !b.containsKey(key)) {
+        a = a == null ? new TreeMap<>() : a;
+        b = b == null ? new TreeMap<>() : b;
+        for (String key : headline) {
+            if (!a.containsKey(key) || !b.containsKey(key) || a.get(key).n() < 2 || b.get(key).n() < 2) {
                 continue;
             }
             String word = compare(a.get(key), b.get(key));

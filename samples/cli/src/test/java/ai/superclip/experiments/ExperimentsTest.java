@@ -25,7 +25,7 @@ class ExperimentsTest {
     Path dir;
 
     private Budget budget(Path work) {
-        return new Budget(2, 2, List.of(2, 4), 8, 12, 2, 1e-3, 2, work);
+        return new Budget("micro", 2, 2, List.of(2, 4), 8, 12, 2, 1e-3, 2, work);
     }
 
     /** Fake cached runs: seed s of every variant scores 0.2 + 0.2·s on every headline metric. */
@@ -112,7 +112,7 @@ class ExperimentsTest {
     void aRealRunIsTrainedEvaluatedCachedAndCleanedUp() throws Exception {
         Budget budget = budget(dir.resolve("work"));
         Variant v = new Variant("SuperCLIP", ModelConfig.Loss.SUPERCLIP, 1,
-                TrainingConfig.IdfMode.ONLINE, 2, 2, false);
+                TrainingConfig.IdfMode.ONLINE, 2, 2);
         Path run = dir.resolve("run");
         EvalReport report = Experiments.runOnce(v, 0, run, budget);
         assertEquals(4L, report.metrics().get("train.samples").longValue());
