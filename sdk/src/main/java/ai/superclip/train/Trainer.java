@@ -57,6 +57,8 @@ import java.util.logging.Logger;
  */
 public final class Trainer implements AutoCloseable {
     public static final String ARTIFACTS = "artifacts";
+    /** Appended to {@link #ARTIFACTS} for the artifacts that recompute the blocks (gradient checkpointing). */
+    public static final String RECOMPUTING_SUFFIX = "-grad-checkpointing";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String METRICS = "metrics.jsonl";
     static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
@@ -166,10 +168,10 @@ public final class Trainer implements AutoCloseable {
 
     /** Trains from freshly initialised weights (seeded) for the configured number of steps. */
     public TrainingResult train() throws OrtException {
-        Path artifacts = config.output().resolve(ARTIFACTS);
+        Path artifacts = artifacts();
         PretrainedModel pretrained = config.pretrained() == null ? null : loadPretrained();
         SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(),
-                pretrained == null ? Map.of() : pretrained.weights(), config.seed());
+                pretrained == null ? Map.of() : pretrained.weights(), config.seed(), config.gradientCheckpointing());
         System.gc(); // hands the heap that held the initial weights back before ONNX Runtime allocates its own copy
         IdfStatistics idf = pretrained != null && pretrained.idf() != null && config.idf() == TrainingConfig.IdfMode.ONLINE
                 ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
@@ -240,9 +242,10 @@ public final class Trainer implements AutoCloseable {
         if (!idf.mode().name().equals(config.idf().name())) {
             idf = newIdfStatistics();
         }
-        Path artifacts = config.output().resolve(ARTIFACTS);
+        Path artifacts = artifacts();
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
-            SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed());
+            SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed(),
+                    config.gradientCheckpointing());
         }
         return run(dir.resolve(ORT_CHECKPOINT), idf, saved.state());
     }
@@ -265,8 +268,16 @@ public final class Trainer implements AutoCloseable {
         return String.join("; ", changed);
     }
 
+    /**
+     * The run's training artifacts: {@value #ARTIFACTS}, or {@value #ARTIFACTS}{@value #RECOMPUTING_SUFFIX} for those
+     * with gradient checkpointing, so that a run resumed with the other setting writes and trains with its own.
+     */
+    private Path artifacts() {
+        return config.output().resolve(config.gradientCheckpointing() ? ARTIFACTS + RECOMPUTING_SUFFIX : ARTIFACTS);
+    }
+
     private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, RunState.Position start) throws OrtException {
-        Path artifacts = config.output().resolve(ARTIFACTS);
+        Path artifacts = artifacts();
         long begin = System.nanoTime();
         int context = tokenizer.contextLength();
         LearningRateSchedule schedule = config.schedule();

@@ -42,11 +42,15 @@ import java.util.List;
  * @param pretrained a pretrained checkpoint (open_clip, SuperCLIP or Hugging Face; file or directory) to start
  *     from, or null for fresh weights; the model's architecture must be the checkpoint's
  *     ({@link Builder#pretrained} sets it)
+ * @param gradientCheckpointing open_clip's {@code --grad-checkpointing}: the training model recomputes each
+ *     transformer block in its backward pass instead of keeping the block's activations, for less memory at the cost
+ *     of one more forward pass of the blocks; the gradients are the same (a setting of the run's artifacts, free to
+ *     change at resume)
  */
 public record TrainingConfig(ModelConfig model, int batchSize, int accumulation, int steps, double learningRate,
         int warmupSteps, double learningRateFloor, long seed, int threads, int checkpointEvery, int keepCheckpoints,
         int maxBadStepsInARow, IdfMode idf, boolean dualCaption, List<String> frozenPrefixes, Path output, String device,
-        int logEvery, Path pretrained) {
+        int logEvery, Path pretrained, boolean gradientCheckpointing) {
 
     /** How the classification targets are weighted. */
     public enum IdfMode { ONLINE, OFFLINE, DISABLED }
@@ -103,6 +107,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         b.device = device;
         b.logEvery = logEvery;
         b.pretrained = pretrained;
+        b.gradientCheckpointing = gradientCheckpointing;
         return b;
     }
 
@@ -127,6 +132,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
         private String device = "cpu";
         private int logEvery = 10;
         private Path pretrained;
+        private boolean gradientCheckpointing;
 
         private Builder(ModelConfig model) {
             this.model = model;
@@ -224,6 +230,12 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
             return this;
         }
 
+        /** Gradient checkpointing (off by default): see {@link TrainingConfig#gradientCheckpointing()}. */
+        public Builder gradientCheckpointing(boolean v) {
+            gradientCheckpointing = v;
+            return this;
+        }
+
         /**
          * Starts from the weights of pretrained checkpoint {@code checkpoint} and takes its architecture (the loss,
          * λ and AdamW stay as set): a fresh SuperCLIP head when it has none, its IDF statistics when it has them.
@@ -239,7 +251,7 @@ public record TrainingConfig(ModelConfig model, int batchSize, int accumulation,
             int warmup = warmupSteps != null ? warmupSteps : steps / 10;
             return new TrainingConfig(model, batchSize, accumulation, steps, learningRate, warmup, learningRateFloor,
                     seed, threads, checkpointEvery, keepCheckpoints, maxBadStepsInARow, idf, dualCaption, frozenPrefixes,
-                    output, device, logEvery, pretrained);
+                    output, device, logEvery, pretrained, gradientCheckpointing);
         }
     }
 

@@ -67,6 +67,34 @@ class TrainerTest {
     }
 
     @Test
+    void gradientCheckpointingTrainsLikeThePlainGraphAndResumesWithEitherSetting() throws Exception {
+        TrainingResult plain;
+        try (Trainer t = Trainer.create(tiny(dir.resolve("plain"), 4).build(), SCENES)) {
+            plain = t.train();
+        }
+        TrainingConfig recomputing = tiny(dir.resolve("mixed"), 4).gradientCheckpointing(true).build();
+        try (Trainer t = Trainer.create(recomputing, SCENES)) {
+            t.addListener(new TrainingListener() {
+                @Override
+                public void onCheckpoint(long step, Path checkpoint) {
+                    if (step == 3) {
+                        throw new IllegalStateException("simulated crash after step 3");
+                    }
+                }
+            });
+            assertThrows(IllegalStateException.class, t::train);
+        }
+        TrainingResult resumed;
+        try (Trainer t = Trainer.create(recomputing.toBuilder().gradientCheckpointing(false).build(), SCENES)) {
+            resumed = t.resume(null);
+        }
+        assertTrue(Files.isDirectory(dir.resolve("mixed").resolve(Trainer.ARTIFACTS + Trainer.RECOMPUTING_SUFFIX)));
+        assertTrue(Files.isDirectory(dir.resolve("mixed").resolve(Trainer.ARTIFACTS)), "resume wrote the plain model");
+        assertEquals(plain.finalLoss(), resumed.finalLoss(), 1e-6);
+        assertSameParameters(plain.checkpoint(), resumed.checkpoint(), 1e-6, "");
+    }
+
+    @Test
     void resumeLatestWithNoCheckpointYetStartsAFreshRun() throws Exception {
         TrainingResult straight;
         try (Trainer t = Trainer.create(tiny(dir.resolve("straight"), 3).build(), SCENES)) {

@@ -81,6 +81,16 @@ public final class TrainingArtifacts {
      */
     public static Layout write(Path dir, Value loss, List<Value> userInputs, Map<String, Value> extraOutputs,
             AdamW adamW, Map<String, float[]> initialValues, long seed) {
+        return write(dir, loss, userInputs, extraOutputs, adamW, initialValues, seed, false);
+    }
+
+    /**
+     * As {@link #write(Path, Value, List, Map, AdamW, Map, long)}; with {@code gradientCheckpointing} the training
+     * model recomputes the graph's recomputable segments (transformer blocks) in its backward pass instead of keeping
+     * their activations: less memory, one more forward pass of the blocks per step (see {@code Recomputation}).
+     */
+    public static Layout write(Path dir, Value loss, List<Value> userInputs, Map<String, Value> extraOutputs,
+            AdamW adamW, Map<String, float[]> initialValues, long seed, boolean gradientCheckpointing) {
         Graph g = loss.graph();
         List<Parameter> params = g.parameters();
         List<Parameter> trainable = params.stream().filter(Parameter::trainable).toList();
@@ -98,7 +108,8 @@ public final class TrainingArtifacts {
         ModelProto eval = ModelSpec.of("eval", evalInputs, evalOutputs).toProto();
 
         Value gradientScale = g.input(GRADIENT_SCALE_INPUT, DType.FLOAT, 1);
-        Map<Value, Value> grads = Autodiff.gradients(loss, gradientScale, trainable.stream().map(Parameter::value).toList());
+        Map<Value, Value> grads = Autodiff.gradients(loss, gradientScale, trainable.stream().map(Parameter::value).toList(),
+                gradientCheckpointing);
         Value reset = g.input(LAZY_RESET_GRAD, DType.BOOL, 1);
         List<Value> buffers = new ArrayList<>();
         Map<String, Value> flags = new LinkedHashMap<>();

@@ -38,7 +38,17 @@ public final class Autodiff {
      * of the output with respect to the loss) instead of 1: every gradient is scaled by it.
      */
     public static Map<Value, Value> gradients(Value loss, Value seed, Collection<Value> wrt) {
+        return gradients(loss, seed, wrt, false);
+    }
+
+    /**
+     * As {@link #gradients(Value, Value, Collection)}; with {@code recomputeSegments}, gradient checkpointing: the
+     * backward pass recomputes the graph's recomputable segments instead of keeping their activations (see
+     * {@link Recomputation}).
+     */
+    public static Map<Value, Value> gradients(Value loss, Value seed, Collection<Value> wrt, boolean recomputeSegments) {
         Graph g = loss.graph();
+        Recomputation recomputation = recomputeSegments ? new Recomputation(g) : null;
         if (Shape.size(loss.shape()) != 1) {
             throw new GraphException("the loss must be a scalar, got " + loss);
         }
@@ -75,7 +85,9 @@ public final class Autodiff {
                 Value in = node.input(k);
                 needed[k] = in != null && dependsOnWrt.contains(in);
             }
-            Backward b = new Backward(g, node, outGrads, needed);
+            // the rule reads the node's inputs and outputs: with recomputation, those of its copy
+            Node read = recomputation == null ? node : recomputation.forBackward(node, outGrads);
+            Backward b = new Backward(g, read, outGrads, needed);
             node.op().differentiate(b);
             Value[] inGrads = b.inputGradients();
             for (int k = 0; k < inGrads.length; k++) {

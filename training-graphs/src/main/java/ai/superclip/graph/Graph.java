@@ -36,7 +36,9 @@ public final class Graph {
     private final Map<String, Value> constantCache = new HashMap<>();
     private final Set<String> names = new HashSet<>();
     private final Deque<String> scope = new ArrayDeque<>();
+    private final List<List<Node>> segments = new ArrayList<>();
     private final boolean inference;
+    private boolean inSegment;
     private int counter;
 
     /** A graph for training: every op it emits has a gradient rule. */
@@ -281,6 +283,34 @@ public final class Graph {
             throw new GraphException("duplicate name " + name);
         }
         return name;
+    }
+
+    // ---------------------------------------------------------------- recomputable segments
+
+    /**
+     * Runs {@code body} and marks the nodes it adds as one recomputable segment, e.g. a transformer block. With
+     * gradient checkpointing the backward pass recomputes a segment's nodes from what enters it instead of keeping
+     * their outputs from the forward pass (see {@code ai.superclip.autodiff.Recomputation}); without, the mark changes
+     * nothing. Segments do not nest.
+     */
+    public <T> T segment(java.util.function.Supplier<T> body) {
+        if (inSegment) {
+            throw new GraphException("recomputable segments do not nest");
+        }
+        int from = nodes.size();
+        inSegment = true;
+        try {
+            T result = body.get();
+            segments.add(List.copyOf(nodes.subList(from, nodes.size())));
+            return result;
+        } finally {
+            inSegment = false;
+        }
+    }
+
+    /** The recomputable segments marked so far, each its nodes in order. */
+    public List<List<Node>> segments() {
+        return Collections.unmodifiableList(segments);
     }
 
     // ---------------------------------------------------------------- parameters

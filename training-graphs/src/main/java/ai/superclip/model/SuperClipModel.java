@@ -97,9 +97,20 @@ public final class SuperClipModel {
      */
     public static TrainingArtifacts.Layout writeTrainingArtifacts(Path dir, ModelConfig config,
             List<String> frozenPrefixes, Map<String, float[]> initialValues, long seed) {
+        return writeTrainingArtifacts(dir, config, frozenPrefixes, initialValues, seed, false);
+    }
+
+    /**
+     * As {@link #writeTrainingArtifacts(Path, ModelConfig, List, Map, long)}; with {@code gradientCheckpointing} the
+     * training model recomputes each transformer block in its backward pass instead of keeping the block's
+     * activations (open_clip's {@code --grad-checkpointing}).
+     */
+    public static TrainingArtifacts.Layout writeTrainingArtifacts(Path dir, ModelConfig config,
+            List<String> frozenPrefixes, Map<String, float[]> initialValues, long seed, boolean gradientCheckpointing) {
         Training t = training(config);
         frozenPrefixes.forEach(t.graph()::freeze);
-        return TrainingArtifacts.write(dir, t.loss(), t.inputs(), t.extraOutputs(), config.adamW(), initialValues, seed);
+        return TrainingArtifacts.write(dir, t.loss(), t.inputs(), t.extraOutputs(), config.adamW(), initialValues, seed,
+                gradientCheckpointing);
     }
 
     /** The L2-normalised image embedding [B, E] of {@code pixels}. */

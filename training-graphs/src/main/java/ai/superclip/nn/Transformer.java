@@ -45,14 +45,14 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
         }
     }
 
-    /** Applies the stack to x [B, T, D]. */
+    /** Applies the stack to x [B, T, D], each block a recomputable segment ({@link Graph#segment}). */
     public Value apply(Value x) {
         Graph g = x.graph();
         Value mask = causal && !g.isInference() ? causalMask(g, x.dim(1)) : null; // the fused kernel masks itself
         Value h = x;
         for (int i = 0; i < layers; i++) {
             final Value in = h;
-            h = g.inScope("resblocks." + i, () -> block(in, mask));
+            h = g.inScope("resblocks." + i, () -> g.segment(() -> block(in, mask)));
         }
         return h;
     }

@@ -26,6 +26,10 @@ final class ArtifactsCommand implements Callable<Integer> {
     @Option(names = "--lock-image", description = "Freeze the image tower")
     boolean lockImage;
 
+    @Option(names = "--grad-checkpointing", description = "The training model recomputes each transformer block in its"
+            + " backward pass instead of keeping its activations")
+    boolean gradCheckpointing;
+
     @Option(names = "--seed", description = "Seed of the initial weights")
     long seed = 0;
 
@@ -37,7 +41,7 @@ final class ArtifactsCommand implements Callable<Integer> {
         ModelConfig config = Presets.get(model).withLoss(ModelConfig.Loss.valueOf(loss.toUpperCase(Locale.ROOT)));
         long start = System.nanoTime();
         TrainingArtifacts.Layout layout = SuperClipModel.writeTrainingArtifacts(out, config,
-                lockImage ? List.of(SuperClipModel.VISION_PREFIX) : List.of(), Map.of(), seed);
+                lockImage ? List.of(SuperClipModel.VISION_PREFIX) : List.of(), Map.of(), seed, gradCheckpointing);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "wrote %s training artifacts to %s in %.2f s%n", model, out, seconds);
         System.out.printf(Locale.ROOT, "inputs %s, outputs %s, %d trainable and %d frozen parameters%n",

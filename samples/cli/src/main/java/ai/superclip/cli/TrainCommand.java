@@ -171,6 +171,10 @@ final class TrainCommand implements Callable<Integer> {
             + " the classification caption (--cls-caption-key; synthetic scenes: the long caption)")
     boolean dualCaption;
 
+    @Option(names = "--grad-checkpointing", description = "Recompute each transformer block in the backward pass"
+            + " instead of keeping its activations: less memory, one more forward pass of the blocks per step")
+    boolean gradCheckpointing;
+
     @Option(names = "--lock-image", description = "Freeze the image tower (LiT)")
     boolean lockImage;
 
@@ -209,7 +213,7 @@ final class TrainCommand implements Callable<Integer> {
                     .accumulation(accumulation).steps(totalSteps).learningRate(lr).learningRateFloor(lrFloor).seed(seed)
                     .threads(threads).device(device).checkpointEvery(saveFrequency).keepCheckpoints(keepCheckpoints)
                     .logEvery(logEvery).maxBadStepsInARow(maxBadSteps).frozenPrefixes(frozen).output(out)
-                    .dualCaption(dualCaption)
+                    .dualCaption(dualCaption).gradientCheckpointing(gradCheckpointing)
                     .idf(switch (idf) {
                         case "online" -> TrainingConfig.IdfMode.ONLINE;
                         case "offline" -> TrainingConfig.IdfMode.OFFLINE;
