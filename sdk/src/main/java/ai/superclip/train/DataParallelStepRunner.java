@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * One optimizer step of synchronous data-parallel training, on a session over a worker's artifacts
@@ -39,6 +40,7 @@ import java.util.Map;
  * docs/distributed.md.
  */
 final class DataParallelStepRunner implements StepExecutor {
+    private static final Logger LOG = Logger.getLogger("ai.superclip.train");
     private final OrtEnvironment env = OrtRuntime.environment();
     private final TrainingSession session;
     private final Collective collective;
@@ -60,6 +62,9 @@ final class DataParallelStepRunner implements StepExecutor {
     private final Map<String, OnnxTensor> scalars = new HashMap<>();
     private final FloatBuffer decayValue = StepRunner.directFloats(1);
     private final FloatBuffer stepLossValue = StepRunner.directFloats(1);
+    /** Nanoseconds spent per phase over all steps, logged on close: features, gradients, all-reduce, update. */
+    private final long[] phaseNanos = new long[4];
+    private long steps;
 
     DataParallelStepRunner(TrainingSession session, Collective collective, Path ortCheckpoint, ModelConfig model,
             int accumulation, int context, TokenTargets targets, String targetCaptions) throws OrtException {
@@ -127,7 +132,10 @@ final class DataParallelStepRunner implements StepExecutor {
         for (int micro = 0; micro < k; micro++) {
             Batch b = micros.get(micro);
             int m = b.size();
+            long t0 = System.nanoTime();
             float[][] features = features(b, m);
+            long t1 = System.nanoTime();
+            phaseNanos[0] += t1 - t0;
             int rows = 0;
             int offset = 0;
             for (int r = 0; r < features.length; r++) {
@@ -153,6 +161,7 @@ final class DataParallelStepRunner implements StepExecutor {
                     feedTargets(in, idf, captionIds[micro], stepCaptions, m);
                 }
                 session.evalStep(in, evalOut);
+                phaseNanos[1] += System.nanoTime() - t1;
             } finally {
                 in.forEach((name, tensor) -> {
                     if (!scalars.containsKey(name)) {
@@ -175,7 +184,10 @@ final class DataParallelStepRunner implements StepExecutor {
             reduced[at + Tail.NOT_FINITE.ordinal()] += Float.isFinite(loss) ? 0f : 1f;
             scale = scalar(SuperClipModel.SCALE);
         }
+        long t2 = System.nanoTime();
         collective.allReduceSum(reduced);
+        long t3 = System.nanoTime();
+        phaseNanos[2] += t3 - t2;
         int tail = reduced.length - Tail.values().length;
         double cls = superclip ? reduced[tail + Tail.WEIGHTED_CLS.ordinal()] : Double.NaN;
         double clip = reduced[tail + Tail.CLIP.ordinal()] / collective.size();
@@ -187,6 +199,8 @@ final class DataParallelStepRunner implements StepExecutor {
             session.optimizerStep();
         }
         session.lazyResetGrad();
+        phaseNanos[3] += System.nanoTime() - t3;
+        steps++;
         return new StepRunner.Outcome(loss, clip, cls, scale, samples, finite);
     }
 
@@ -316,6 +330,12 @@ final class DataParallelStepRunner implements StepExecutor {
 
     @Override
     public void close() {
+        if (steps > 0) {
+            LOG.info(String.format("worker %d of %d, %d steps, seconds per step: features %.4f, gradients %.4f,"
+                    + " all-reduce %.4f, injection and optimizer %.4f", collective.rank(), collective.size(), steps,
+                    phaseNanos[0] / 1e9 / steps, phaseNanos[1] / 1e9 / steps, phaseNanos[2] / 1e9 / steps,
+                    phaseNanos[3] / 1e9 / steps));
+        }
         evalOut.values().forEach(OnnxTensor::close);
         scalars.values().forEach(OnnxTensor::close);
     }

@@ -267,8 +267,9 @@ public final class Trainer implements AutoCloseable {
         return run(dir.resolve(ORT_CHECKPOINT), idf, saved.state());
     }
 
+    /** Whether steps go through the collective: any collective but the single-process one, a 1-worker ring included. */
     private boolean distributed() {
-        return collective.size() > 1;
+        return collective != SingleProcess.INSTANCE;
     }
 
     private Path artifacts() {

@@ -6,44 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /** The TCP ring with 1 to 4 workers as threads, against sums and concatenations computed directly. */
 class TcpRingTest {
-
-    /** Runs {@code work} on {@code n} linked workers at once and returns their results by rank. */
-    static <T> List<T> onRing(int n, Duration timeout, Function<Collective, T> work) throws Exception {
-        LocalRendezvous rendezvous = new LocalRendezvous(n, 30);
-        ExecutorService pool = Executors.newFixedThreadPool(n);
-        try {
-            List<Future<T>> futures = new ArrayList<>();
-            for (int r = 0; r < n; r++) {
-                int rank = r;
-                futures.add(pool.submit(() -> {
-                    try (Collective ring = TcpRing.connect(rank, n, rendezvous, "127.0.0.1", timeout)) {
-                        return work.apply(ring);
-                    }
-                }));
-            }
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get());
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
 
     private static float[] data(int rank, int length, boolean integers) {
         SplittableRandom random = new SplittableRandom(1000 + rank);
@@ -60,7 +31,7 @@ class TcpRingTest {
         // lengths below, at and far above the worker count, and over one piece on the wire
         for (int length : new int[] {0, 1, n, 10_007, TcpRing.PIECE_FLOATS + 3}) {
             for (boolean integers : new boolean[] {true, false}) {
-                List<float[]> results = onRing(n, Duration.ofSeconds(20), ring -> {
+                List<float[]> results = RingWorkers.run(n, Duration.ofSeconds(20), ring -> {
                     float[] d = data(ring.rank(), length, integers);
                     ring.allReduceSum(d);
                     return d;
@@ -87,7 +58,7 @@ class TcpRingTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4})
     void allGatherReturnsEveryWorkersBlockByRank(int n) throws Exception {
-        List<float[][]> results = onRing(n, Duration.ofSeconds(20), ring -> ring.allGather(data(ring.rank(), 5 + 3 * ring.rank(), false)));
+        List<float[][]> results = RingWorkers.run(n, Duration.ofSeconds(20), ring -> ring.allGather(data(ring.rank(), 5 + 3 * ring.rank(), false)));
         for (float[][] gathered : results) {
             assertEquals(n, gathered.length);
             for (int r = 0; r < n; r++) {
@@ -98,7 +69,7 @@ class TcpRingTest {
 
     @Test
     void aSilentPeerFailsTheOperationNamingIt() throws Exception {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> onRing(2, Duration.ofMillis(500), ring -> {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> RingWorkers.run(2, Duration.ofMillis(500), ring -> {
             if (ring.rank() == 0) {
                 ring.allReduceSum(new float[10]); // rank 1 never joins this all-reduce
             }
@@ -111,7 +82,7 @@ class TcpRingTest {
     @Test
     void differentBufferSizesAreReported() throws Exception {
         ExecutionException e = assertThrows(ExecutionException.class,
-                () -> onRing(2, Duration.ofSeconds(5), ring -> {
+                () -> RingWorkers.run(2, Duration.ofSeconds(5), ring -> {
                     ring.allReduceSum(new float[ring.rank() == 0 ? 8 : 10]);
                     return null;
                 }));

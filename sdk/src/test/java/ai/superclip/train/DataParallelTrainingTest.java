@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.superclip.data.SyntheticScenes;
-import ai.superclip.distributed.Collective;
-import ai.superclip.distributed.LocalRendezvous;
-import ai.superclip.distributed.TcpRing;
+import ai.superclip.distributed.RingWorkers;
 import ai.superclip.model.InferenceExport;
 import ai.superclip.tokenization.IdfStatistics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,27 +32,11 @@ class DataParallelTrainingTest {
 
     /** Trains {@code config} on {@code workers} threads sharing its output directory; returns worker 0's result. */
     static TrainingResult trainOnWorkers(TrainingConfig config, int workers) throws Exception {
-        LocalRendezvous rendezvous = new LocalRendezvous(workers, 60);
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
-        try {
-            List<Future<TrainingResult>> results = new ArrayList<>();
-            for (int r = 0; r < workers; r++) {
-                int rank = r;
-                results.add(pool.submit(() -> {
-                    try (Collective ring = TcpRing.connect(rank, workers, rendezvous, "127.0.0.1", Duration.ofSeconds(120));
-                            Trainer t = Trainer.create(config, SCENES).collective(ring)) {
-                        return t.train();
-                    }
-                }));
+        return RingWorkers.run(workers, Duration.ofSeconds(120), ring -> {
+            try (Trainer t = Trainer.create(config, SCENES).collective(ring)) {
+                return t.train();
             }
-            List<TrainingResult> done = new ArrayList<>();
-            for (Future<TrainingResult> f : results) {
-                done.add(f.get());
-            }
-            return done.get(0);
-        } finally {
-            pool.shutdownNow();
-        }
+        }).get(0);
     }
 
     @Test

@@ -5,6 +5,7 @@ import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
+import ai.superclip.graph.ModelSpec;
 import ai.superclip.graph.Op;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
@@ -50,6 +51,8 @@ public final class SuperClipModel {
     public static final String SCALE_SHARE = "logit_scale_share";
     /** A data-parallel worker's input, float[1]: its share m / B of the global batch. */
     public static final String CLS_SHARE = "cls_share";
+    /** The symbolic name of the global batch dimension in a worker's models (its own rows are {@link ModelSpec#BATCH}). */
+    static final String GLOBAL_BATCH = "global_batch";
     /** Prefix of the image tower's parameters: freeze it for LiT-style training. */
     public static final String VISION_PREFIX = VisionTower.PREFIX;
     /** Prefix of the classification head's parameters. */
@@ -107,9 +110,11 @@ public final class SuperClipModel {
         Value clip;
         Value clsShare = null;
         if (worker) {
-            Value globalImage = g.input(GLOBAL_IMAGE_EMBEDS, DType.FLOAT, Shape.UNKNOWN, config.embedDim());
-            Value globalText = g.input(GLOBAL_TEXT_EMBEDS, DType.FLOAT, Shape.UNKNOWN, config.embedDim());
-            Value ownRows = g.input(OWN_ROWS, DType.FLOAT, Shape.UNKNOWN, Shape.UNKNOWN);
+            long[] rowsByWidth = {Shape.UNKNOWN, config.embedDim()};
+            Value globalImage = g.input(GLOBAL_IMAGE_EMBEDS, DType.FLOAT, rowsByWidth, GLOBAL_BATCH, null);
+            Value globalText = g.input(GLOBAL_TEXT_EMBEDS, DType.FLOAT, rowsByWidth, GLOBAL_BATCH, null);
+            Value ownRows = g.input(OWN_ROWS, DType.FLOAT, new long[] {Shape.UNKNOWN, Shape.UNKNOWN}, GLOBAL_BATCH,
+                    ModelSpec.BATCH);
             Value scaleShare = g.input(SCALE_SHARE, DType.FLOAT, 1);
             clsShare = g.input(CLS_SHARE, DType.FLOAT, 1);
             inputs.addAll(List.of(globalImage, globalText, ownRows, scaleShare, clsShare));
