@@ -56,6 +56,8 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     private final boolean augment;
     private final boolean dropLast;
     private final int minBatchSize;
+    private final int shard;
+    private final int rowsPerShard;
     private final int epochs;
     private final Consumer<Batch> onBatchFilled;
     private final Map<String, Integer> longsPerSample;
@@ -83,7 +85,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     private volatile Throwable fatal;
 
     /** A claimed piece of work: which records go into batch number {@code sequence}. */
-    private record Span(long sequence, Position position, Position next, int[] indices) {
+    private record Span(long sequence, Position position, Position next, int first, int[] indices) {
     }
 
     private BatchLoader(Builder b) {
@@ -95,6 +97,8 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         this.augment = b.augment;
         this.dropLast = b.dropLast;
         this.minBatchSize = b.minBatchSize;
+        this.shard = b.shard;
+        this.rowsPerShard = b.batchSize / b.shards;
         this.epochs = b.epochs;
         this.onBatchFilled = b.onBatchFilled;
         this.longsPerSample = Map.copyOf(b.longsPerSample);
@@ -129,6 +133,8 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         private boolean augment = false;
         private boolean dropLast = true;
         private int minBatchSize = 1;
+        private int shard = 0;
+        private int shards = 1;
         private int epochs = Integer.MAX_VALUE;
         private Position start = Position.START;
         private Consumer<Batch> onBatchFilled = batch -> { };
@@ -155,6 +161,17 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         /** Finished batches that may wait in the queue (default 4). */
         public Builder prefetch(int batches) {
             this.prefetch = batches;
+            return this;
+        }
+
+        /**
+         * Delivers only shard {@code shard} of {@code shards} of every batch: rows [shard·m, (shard + 1)·m) of the batch
+         * with m = batchSize / shards, with the same records and random crops they have in the whole batch (the data
+         * of one data-parallel worker; the shards of a batch never overlap). Positions still count whole batches.
+         */
+        public Builder shard(int shard, int shards) {
+            this.shard = shard;
+            this.shards = shards;
             return this;
         }
 
@@ -227,8 +244,12 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             if (batchSize < 1 || workers < 1 || prefetch < 0 || epochs < 0) {
                 throw new IllegalArgumentException("need batchSize >= 1, workers >= 1, prefetch >= 0, epochs >= 0");
             }
-            if (minBatchSize < 1 || minBatchSize > batchSize) {
-                throw new IllegalArgumentException("minBatchSize must be in 1.." + batchSize + ", got " + minBatchSize);
+            if (shards < 1 || shard < 0 || shard >= shards || batchSize % shards != 0) {
+                throw new IllegalArgumentException("shard " + shard + " of " + shards + " needs a batch size divisible by "
+                        + shards + ", got " + batchSize);
+            }
+            if (minBatchSize < 1 || minBatchSize > batchSize / shards) {
+                throw new IllegalArgumentException("minBatchSize must be in 1.." + batchSize / shards + ", got " + minBatchSize);
             }
             if (dataset.size() == 0 || (dropLast && dataset.size() < batchSize)) {
                 throw new DataException(DataException.Reason.NO_SAMPLES, "dataset of " + dataset.size()
@@ -370,7 +391,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             return batch;
         }
         if (allocated.getAndUpdate(n -> n < poolSize ? n + 1 : n) < poolSize) {
-            return new Batch(batchSize, preprocessor.floatsPerImage(), longsPerSample, floatsPerSample, this::recycle);
+            return new Batch(rowsPerShard, preprocessor.floatsPerImage(), longsPerSample, floatsPerSample, this::recycle);
         }
         return free.take();
     }
@@ -393,7 +414,9 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         int end = Math.min(start + batchSize, order.length);
         Position position = cursor;
         cursor = normalise(new Position(cursor.epoch(), end));
-        return new Span(nextClaim++, position, cursor, Arrays.copyOfRange(order, start, end));
+        int first = Math.min(start + shard * rowsPerShard, end);
+        return new Span(nextClaim++, position, cursor, first - start,
+                Arrays.copyOfRange(order, first, Math.min(first + rowsPerShard, end)));
     }
 
     /** Moves a position that has no batch left in its epoch to the start of the next epoch. */
@@ -436,7 +459,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
             }
             int offset = batch.size() * preprocessor.floatsPerImage();
             if (augment) {
-                long cropSeed = Hashing.mix(seed, span.position().epoch(), span.position().index() + k);
+                long cropSeed = Hashing.mix(seed, span.position().epoch(), span.position().index() + span.first() + k);
                 preprocessor.randomResizedCrop(sample.image(), batch.images(), offset, new SplittableRandom(cropSeed));
             } else {
                 preprocessor.centerCrop(sample.image(), batch.images(), offset);

@@ -196,6 +196,18 @@ public final class TrainingSession implements AutoCloseable {
         return new StepOutputs(session.evalStep(inOrder(evalInputs, inputs, "eval model's inputs")));
     }
 
+    /**
+     * Runs the eval model like {@link #evalStep(Map)}, writing the outputs into tensors the caller made once (pinned
+     * outputs, as {@link #trainStep(Map, Map)}).
+     *
+     * @param outputs every eval output by name (see {@link #evalOutputNames()}), shaped as the model makes it
+     */
+    public void evalStep(Map<String, ? extends OnnxTensorLike> inputs, Map<String, OnnxTensor> outputs)
+            throws OrtException {
+        session.evalStep(inOrder(evalInputs, inputs, "eval model's inputs"),
+                inOrder(evalOutputs, outputs, "eval model's outputs")).close();
+    }
+
     /** Updates the weights from the accumulated gradients. */
     public void optimizerStep() throws OrtException {
         session.optimizerStep();

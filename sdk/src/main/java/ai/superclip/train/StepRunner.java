@@ -28,7 +28,7 @@ import java.util.Map;
  * outputs are tensors over direct buffers made once; per micro-batch only the batch tensors, views over the
  * loader's pooled buffers, are made.
  */
-final class StepRunner implements AutoCloseable {
+final class StepRunner implements StepExecutor {
 
     /** What one step measured: the loss terms averaged over its micro-batches, the temperature, samples fed. */
     record Outcome(double loss, double clipLoss, double clsLoss, double scale, int samples, boolean finite) {
@@ -92,8 +92,8 @@ final class StepRunner implements AutoCloseable {
         }
     }
 
-    /** Runs one step over {@code micros} (the configured accumulation of them) at learning rate {@code lr}. */
-    Outcome step(List<Batch> micros, double lr, IdfStatistics idf) throws OrtException {
+    @Override
+    public Outcome step(List<Batch> micros, double lr, IdfStatistics idf) throws OrtException {
         int k = accumulation;
         int[][][] captionIds = new int[k][][];
         int stepCaptions = 0;
@@ -183,14 +183,14 @@ final class StepRunner implements AutoCloseable {
         return d.slice();
     }
 
-    private static FloatBuffer rows(FloatBuffer buffer, int count) {
+    static FloatBuffer rows(FloatBuffer buffer, int count) {
         FloatBuffer d = buffer.duplicate();
         d.clear();
         d.limit(count);
         return d.slice();
     }
 
-    private static FloatBuffer directFloats(int count) {
+    static FloatBuffer directFloats(int count) {
         return ByteBuffer.allocateDirect(count * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 

@@ -8,6 +8,8 @@ import ai.superclip.data.BatchLoader;
 import ai.superclip.data.ImagePreprocessor;
 import ai.superclip.data.ImageTextDataset;
 import ai.superclip.data.Position;
+import ai.superclip.distributed.Collective;
+import ai.superclip.distributed.SingleProcess;
 import ai.superclip.inference.Model;
 import ai.superclip.interop.PretrainedModel;
 import ai.superclip.model.InferenceExport;
@@ -59,6 +61,8 @@ public final class Trainer implements AutoCloseable {
     public static final String ARTIFACTS = "artifacts";
     /** Appended to {@link #ARTIFACTS} for the artifacts that recompute the blocks (gradient checkpointing). */
     public static final String RECOMPUTING_SUFFIX = "-grad-checkpointing";
+    /** The artifacts of data-parallel workers ({@link SuperClipModel#writeWorkerArtifacts}), beside the single-process ones. */
+    public static final String WORKER_ARTIFACTS = "worker-artifacts";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String METRICS = "metrics.jsonl";
     static final String ORT_CHECKPOINT = TrainingArtifacts.CHECKPOINT;
@@ -99,6 +103,7 @@ public final class Trainer implements AutoCloseable {
     private int validateEvery;
     private BatchHook batchHook;
     private boolean allowResumeChanges;
+    private Collective collective = SingleProcess.INSTANCE;
 
     private Trainer(TrainingConfig config, ImageTextDataset data) {
         this.config = config;
@@ -147,6 +152,22 @@ public final class Trainer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Trains as worker {@link Collective#rank()} of {@link Collective#size()} in synchronous data-parallel training
+     * (docs/distributed.md): the configured batch size is the global batch, of which each worker loads and computes
+     * its own rows; every step equals one process's step over the global batch. All workers share the output
+     * directory; worker 0 writes the artifacts, the checkpoints and {@value #METRICS}, and every worker resumes from
+     * the same checkpoint. The trainer does not close the collective.
+     */
+    public Trainer collective(Collective collective) {
+        if (config.batchSize() % collective.size() != 0) {
+            throw new IllegalArgumentException("batch size " + config.batchSize() + " does not split evenly over "
+                    + collective.size() + " workers");
+        }
+        this.collective = collective;
+        return this;
+    }
+
     /** Test hook: called with every micro-batch after loading, before its tensors are created. */
     Trainer batchHook(BatchHook hook) {
         this.batchHook = hook;
@@ -170,8 +191,7 @@ public final class Trainer implements AutoCloseable {
     public TrainingResult train() throws OrtException {
         Path artifacts = artifacts();
         PretrainedModel pretrained = config.pretrained() == null ? null : loadPretrained();
-        SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(),
-                pretrained == null ? Map.of() : pretrained.weights(), config.seed(), config.gradientCheckpointing());
+        writeArtifacts(artifacts, pretrained == null ? Map.of() : pretrained.weights());
         System.gc(); // hands the heap that held the initial weights back before ONNX Runtime allocates its own copy
         IdfStatistics idf = pretrained != null && pretrained.idf() != null && config.idf() == TrainingConfig.IdfMode.ONLINE
                 ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
@@ -244,10 +264,41 @@ public final class Trainer implements AutoCloseable {
         }
         Path artifacts = artifacts();
         if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
-            SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), Map.of(), config.seed(),
-                    config.gradientCheckpointing());
+            writeArtifacts(artifacts, Map.of());
         }
         return run(dir.resolve(ORT_CHECKPOINT), idf, saved.state());
+    }
+
+    /** Whether steps go through the collective: any collective but the single-process one, a 1-worker ring included. */
+    private boolean distributed() {
+        return collective != SingleProcess.INSTANCE;
+    }
+
+    /**
+     * The run's training artifacts: {@value #ARTIFACTS}, {@value #ARTIFACTS}{@value #RECOMPUTING_SUFFIX} for those that
+     * recompute the blocks, or a data-parallel worker's {@value #WORKER_ARTIFACTS}.
+     */
+    private Path artifacts() {
+        if (distributed()) {
+            return config.output().resolve(WORKER_ARTIFACTS);
+        }
+        return config.output().resolve(config.gradientCheckpointing() ? ARTIFACTS + RECOMPUTING_SUFFIX : ARTIFACTS);
+    }
+
+    /** Writes the training artifacts (a data-parallel worker's on worker 0, which the others wait for). */
+    private void writeArtifacts(Path artifacts, Map<String, float[]> initialValues) {
+        if (!distributed()) {
+            SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), initialValues, config.seed(),
+                    config.gradientCheckpointing());
+            return;
+        }
+        if (config.gradientCheckpointing()) {
+            throw new TrainingException("gradient checkpointing is not available in data-parallel training yet");
+        }
+        if (collective.rank() == 0) {
+            SuperClipModel.writeWorkerArtifacts(artifacts, model, config.frozenPrefixes(), initialValues, config.seed());
+        }
+        collective.barrier();
     }
 
     /** The run settings that differ from the checkpoint's, as "name: checkpoint X, this run Y" (or ""). */
@@ -268,14 +319,6 @@ public final class Trainer implements AutoCloseable {
         return String.join("; ", changed);
     }
 
-    /**
-     * The run's training artifacts: {@value #ARTIFACTS}, or {@value #ARTIFACTS}{@value #RECOMPUTING_SUFFIX} for those
-     * with gradient checkpointing, so that a run resumed with the other setting writes and trains with its own.
-     */
-    private Path artifacts() {
-        return config.output().resolve(config.gradientCheckpointing() ? ARTIFACTS + RECOMPUTING_SUFFIX : ARTIFACTS);
-    }
-
     private TrainingResult run(Path ortCheckpoint, IdfStatistics idf, RunState.Position start) throws OrtException {
         Path artifacts = artifacts();
         long begin = System.nanoTime();
@@ -291,13 +334,13 @@ public final class Trainer implements AutoCloseable {
             LOG.warning("the AdamW moments of this model pass the 2 GiB ONNX Runtime can write: checkpoints"
                     + " keep the parameters only, and a resumed run starts the moments afresh");
         }
-        try (MetricsLog log = new MetricsLog(config.output().resolve(METRICS));
+        boolean writes = collective.rank() == 0;
+        try (MetricsLog log = new MetricsLog(config.output().resolve(writes ? METRICS : "metrics-rank" + collective.rank() + ".jsonl"));
                 TrainingSession session = TrainingSession.open(ortCheckpoint,
                         artifacts.resolve(TrainingArtifacts.TRAINING_MODEL), artifacts.resolve(TrainingArtifacts.EVAL_MODEL),
                         artifacts.resolve(TrainingArtifacts.OPTIMIZER_MODEL), config.sessionOptions());
                 BatchLoader loader = loader(start, config.batchSize(), context, config.accumulation());
-                StepRunner runner = new StepRunner(session, model, config.batchSize(), config.accumulation(), context,
-                        targets, classifiesSecondCaptions() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS)) {
+                StepExecutor runner = stepExecutor(session, ortCheckpoint, context)) {
             listeners.forEach(l -> l.onStart(config, start.step()));
             Position position = new Position(start.epoch(), start.index());
             while (step < config.steps()) {
@@ -334,11 +377,14 @@ public final class Trainer implements AutoCloseable {
                 boolean last = step == config.steps();
                 boolean validating = validator != null && (step % validateEvery == 0 || last);
                 if (last || validating || (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0)) {
-                    lastCheckpoint = checkpoint(session, idf, new RunState.Position(step, position.epoch(), position.index(), skipped),
-                            withMoments);
-                    if (validating) { // validation reads the encoders of the checkpoint just written
-                        validate(step, lastCheckpoint, log);
+                    if (writes) {
+                        lastCheckpoint = checkpoint(session, idf,
+                                new RunState.Position(step, position.epoch(), position.index(), skipped), withMoments);
+                        if (validating) { // validation reads the encoders of the checkpoint just written
+                            validate(step, lastCheckpoint, log);
+                        }
                     }
+                    collective.barrier(); // no worker runs ahead of a checkpoint it may have to resume from
                 }
             }
         } catch (OrtException e) {
@@ -349,6 +395,16 @@ public final class Trainer implements AutoCloseable {
                 lastCheckpoint != null ? lastCheckpoint : store.latest().orElse(null));
         listeners.forEach(l -> l.onFinish(result));
         return result;
+    }
+
+    /** The step of one process, or of one data-parallel worker. */
+    private StepExecutor stepExecutor(TrainingSession session, Path ortCheckpoint, int context) throws OrtException {
+        String targetCaptions = classifiesSecondCaptions() ? CLS_CAPTION_IDS : SuperClipModel.INPUT_IDS;
+        if (distributed()) {
+            return new DataParallelStepRunner(session, collective, ortCheckpoint, model, config.accumulation(), context,
+                    targets, targetCaptions);
+        }
+        return new StepRunner(session, model, config.batchSize(), config.accumulation(), context, targets, targetCaptions);
     }
 
     /** The configured accumulation of micro-batches for step {@code step}, held together until the step ends. */
@@ -376,8 +432,9 @@ public final class Trainer implements AutoCloseable {
     private BatchLoader loader(RunState.Position start, int batch, int context, int heldPerStep) {
         BatchLoader.Builder b = BatchLoader.builder(data, new ImagePreprocessor(model.vision().imageSize()))
                 .batchSize(batch).workers(2).prefetch(Math.max(4, heldPerStep)).seed(config.seed()).shuffle(true)
-                .augment(true).dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch)).epochs(Integer.MAX_VALUE)
+                .augment(true).dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch / collective.size())).epochs(Integer.MAX_VALUE)
                 .startAt(new Position(start.epoch(), start.index())).longBuffer(SuperClipModel.INPUT_IDS, context)
+                .shard(collective.rank(), collective.size())
                 .onBatchFilled(this::tokenize);
         if (classifiesSecondCaptions()) {
             b.longBuffer(CLS_CAPTION_IDS, context);

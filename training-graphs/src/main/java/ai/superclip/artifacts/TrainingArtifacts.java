@@ -59,6 +59,10 @@ public final class TrainingArtifacts {
     public static final String WEIGHT_DECAY_INPUT = "weight_decay_step";
     public static final String GRADIENT_SCALE_INPUT = "gradient_scale";
     public static final String BUFFER_SUFFIX = "_grad.accumulation.buffer";
+    /** The suffix of a worker's gradient outputs and of the injected gradient inputs (see {@link #writeWorker}). */
+    public static final String GRADIENT_SUFFIX = ".gradient";
+    /** The injection model's input that gates its in-place pass and that it outputs as its loss. */
+    public static final String STEP_LOSS_INPUT = "step_loss";
     public static final String FLAG_SUFFIX = "_grad.accumulation.out";
     /** Initializers smaller than this stay inline in a model written with external data. */
     static final int EXTERNAL_MIN_BYTES = 1024;
@@ -92,59 +96,121 @@ public final class TrainingArtifacts {
     public static Layout write(Path dir, Value loss, List<Value> userInputs, Map<String, Value> extraOutputs,
             AdamW adamW, Map<String, float[]> initialValues, long seed, boolean gradientCheckpointing) {
         Graph g = loss.graph();
-        List<Parameter> params = g.parameters();
-        List<Parameter> trainable = params.stream().filter(Parameter::trainable).toList();
-        List<Parameter> frozen = params.stream().filter(p -> !p.trainable()).toList();
-        if (trainable.isEmpty()) {
-            throw new ArtifactException("no trainable parameter: nothing to train");
-        }
-        List<Value> paramInputs = params.stream().map(Parameter::value).toList();
-
-        Map<String, Value> evalOutputs = new LinkedHashMap<>();
-        evalOutputs.put(LOSS, loss);
-        evalOutputs.putAll(extraOutputs);
+        List<Parameter> trainable = trainable(g);
+        Map<String, Value> evalOutputs = lossOutputs(loss, extraOutputs);
         List<Value> evalInputs = new ArrayList<>(userInputs);
-        evalInputs.addAll(paramInputs);
+        evalInputs.addAll(parameterInputs(g));
         ModelProto eval = ModelSpec.of("eval", evalInputs, evalOutputs).toProto();
 
         Value gradientScale = g.input(GRADIENT_SCALE_INPUT, DType.FLOAT, 1);
-        Map<Value, Value> grads = Autodiff.gradients(loss, gradientScale, trainable.stream().map(Parameter::value).toList(),
-                gradientCheckpointing);
+        Map<Parameter, Value> grads = gradients(loss, gradientScale, trainable, gradientCheckpointing);
+        List<Value> fed = new ArrayList<>(userInputs); // what the caller feeds each step
+        fed.add(gradientScale);
+        Training training = trainingModel(loss, fed, grads, evalOutputs, adamW);
+        writeAll(dir, training.model(), eval, g.parameters(), adamW, initialValues, seed);
+        return new Layout(training.fed().stream().map(Value::name).toList(), names(trainable),
+                names(g.parameters().stream().filter(p -> !p.trainable()).toList()), List.copyOf(evalOutputs.keySet()));
+    }
+
+    /**
+     * Writes the artifacts of one worker of synchronous data-parallel training, where gradients leave a worker's
+     * step and the sum of every worker's enters the optimizer (see docs/distributed.md):
+     * <ul>
+     *   <li>the <b>eval model</b> is a gradient model: {@code loss}'s forward and backward over {@code userInputs}
+     *       and {@value #GRADIENT_SCALE_INPUT} (the backward's seed), with outputs {@code loss}, the extra outputs,
+     *       then {@code p}{@value #GRADIENT_SUFFIX} for each trainable parameter, and no accumulation;</li>
+     *   <li>the <b>training model</b> injects gradients: it takes {@code p}{@value #GRADIENT_SUFFIX} for each trainable
+     *       parameter and adds exactly that into ONNX Runtime's gradient buffer, with the in-place pass of
+     *       {@link #write} (bounds, decay exemptions) gated on the finite {@value #STEP_LOSS_INPUT} it is fed and
+     *       outputs as {@code loss}; its further outputs {@code features} (forward only, over {@code featureInputs})
+     *       let the same call compute a batch's features with the current weights.</li>
+     * </ul>
+     * The two graphs must declare the same parameters (build both with the same model code).
+     */
+    public static Layout writeWorker(Path dir, Value loss, List<Value> userInputs, Map<String, Value> extraOutputs,
+            List<Value> featureInputs, Map<String, Value> features, AdamW adamW, Map<String, float[]> initialValues,
+            long seed) {
+        Graph g = loss.graph();
+        Graph h = features.values().iterator().next().graph();
+        List<String> declared = names(g.parameters());
+        if (!declared.equals(names(h.parameters())) || !names(trainable(g)).equals(names(trainable(h)))) {
+            throw new ArtifactException("the gradient and injection graphs declare different parameters: "
+                    + declared + " vs " + names(h.parameters()));
+        }
+        Value gradientScale = g.input(GRADIENT_SCALE_INPUT, DType.FLOAT, 1);
+        Map<String, Value> gradientOutputs = lossOutputs(loss, extraOutputs);
+        gradients(loss, gradientScale, trainable(g), false).forEach((p, grad) -> gradientOutputs.put(p.name() + GRADIENT_SUFFIX, grad));
+        List<Value> gradientInputs = new ArrayList<>(userInputs);
+        gradientInputs.add(gradientScale);
+        gradientInputs.addAll(parameterInputs(g));
+        ModelProto gradientModel = ModelSpec.of("gradient", gradientInputs, gradientOutputs).toProto();
+
+        List<Value> fed = new ArrayList<>(featureInputs);
+        Map<Parameter, Value> injected = new LinkedHashMap<>();
+        for (Parameter p : trainable(h)) {
+            Value gradient = h.input(p.name() + GRADIENT_SUFFIX, DType.FLOAT, p.shape());
+            injected.put(p, gradient);
+            fed.add(gradient);
+        }
+        Value stepLoss = h.input(STEP_LOSS_INPUT, DType.FLOAT);
+        fed.add(stepLoss);
+        Map<String, Value> injectionOutputs = lossOutputs(stepLoss, features);
+        Training injection = trainingModel(stepLoss, fed, injected, injectionOutputs, adamW);
+        writeAll(dir, injection.model(), gradientModel, g.parameters(), adamW, initialValues, seed);
+        return new Layout(injection.fed().stream().map(Value::name).toList(), names(trainable(g)),
+                names(g.parameters().stream().filter(p -> !p.trainable()).toList()),
+                List.copyOf(gradientOutputs.keySet()));
+    }
+
+    /** A training model and the user inputs it is fed, in order. */
+    private record Training(ModelProto model, List<Value> fed) {
+    }
+
+    /**
+     * The training model that accumulates {@code grads} (one per trainable parameter) into the gradient buffers, with
+     * the in-place pass for bounded and decay-exempt parameters; {@code fed} gains {@value #WEIGHT_DECAY_INPUT} when
+     * that pass needs it. Outputs: {@code outputs} ({@code loss} first), then the accumulation flags.
+     */
+    private static Training trainingModel(Value loss, List<Value> fed, Map<Parameter, Value> grads,
+            Map<String, Value> outputs, AdamW adamW) {
+        Graph g = loss.graph();
+        List<Parameter> trainable = trainable(g);
         Value reset = g.input(LAZY_RESET_GRAD, DType.BOOL, 1);
         List<Value> buffers = new ArrayList<>();
         Map<String, Value> flags = new LinkedHashMap<>();
         for (Parameter p : trainable) {
-            Value grad = grads.get(p.value());
-            if (grad == null) {
-                throw new ArtifactException("parameter " + p.name() + " does not affect the loss; freeze it");
-            }
             Value buffer = g.input(p.name() + BUFFER_SUFFIX, DType.FLOAT, p.shape());
             buffers.add(buffer);
-            flags.put(p.name() + FLAG_SUFFIX, g.node(Op.IN_PLACE_ACCUMULATOR).input(buffer).input(grad).input(reset).build());
+            flags.put(p.name() + FLAG_SUFFIX, g.node(Op.IN_PLACE_ACCUMULATOR).input(buffer).input(grads.get(p)).input(reset).build());
         }
-
-        List<Value> fed = new ArrayList<>(userInputs); // what the caller feeds each step
-        fed.add(gradientScale);
-        Map<String, Value> trainOutputs = new LinkedHashMap<>(evalOutputs);
+        List<Value> userInputs = new ArrayList<>(fed);
+        Map<String, Value> trainOutputs = new LinkedHashMap<>(outputs);
         boolean decay = adamW.weightDecay() > 0 && trainable.stream().anyMatch(Parameter::decay);
         boolean exemptions = decay && trainable.stream().anyMatch(p -> !p.decay());
         Value rate = null;
         if (exemptions) {
             rate = g.input(WEIGHT_DECAY_INPUT, DType.FLOAT, 1);
-            fed.add(rate);
+            userInputs.add(rate);
         }
         List<Parameter> rewritten = trainable.stream().filter(p -> (exemptions && !p.decay()) || p.bounds() != null)
                 .toList();
         if (!rewritten.isEmpty()) {
             trainOutputs.put(LOSS, rewriteInPlace(g, loss, rate, rewritten, flags.values()));
         }
-        List<Value> trainInputs = new ArrayList<>(fed);
-        trainInputs.addAll(paramInputs);
+        List<Value> trainInputs = new ArrayList<>(userInputs);
+        trainInputs.addAll(parameterInputs(g));
         trainInputs.addAll(buffers);
         trainInputs.add(reset);
         trainOutputs.putAll(flags);
-        ModelProto training = ModelSpec.of("training", trainInputs, trainOutputs).toProto();
+        return new Training(ModelSpec.of("training", trainInputs, trainOutputs).toProto(), userInputs);
+    }
 
+    /** Writes the three models and the checkpoint of {@code params} (initial values, else drawn with {@code seed}). */
+    private static void writeAll(Path dir, ModelProto training, ModelProto eval, List<Parameter> params, AdamW adamW,
+            Map<String, float[]> initialValues, long seed) {
+        List<Parameter> trainable = params.stream().filter(Parameter::trainable).toList();
+        List<Parameter> frozen = params.stream().filter(p -> !p.trainable()).toList();
+        boolean decay = adamW.weightDecay() > 0 && trainable.stream().anyMatch(Parameter::decay);
         List<NamedArray> trainableValues = new ArrayList<>();
         List<NamedArray> frozenValues = new ArrayList<>();
         for (Parameter p : params) {
@@ -161,8 +227,49 @@ public final class TrainingArtifacts {
         }
         new OrtCheckpoint(trainableValues, frozenValues, null, OrtCheckpoint.PropertyBag.empty())
                 .write(dir.resolve(CHECKPOINT), needsExternalData(trainable, frozen));
-        return new Layout(fed.stream().map(Value::name).toList(), trainable.stream().map(Parameter::name).toList(),
-                frozen.stream().map(Parameter::name).toList(), List.copyOf(evalOutputs.keySet()));
+    }
+
+    private static List<Parameter> trainable(Graph g) {
+        List<Parameter> trainable = g.parameters().stream().filter(Parameter::trainable).toList();
+        if (trainable.isEmpty()) {
+            throw new ArtifactException("no trainable parameter: nothing to train");
+        }
+        return trainable;
+    }
+
+    private static List<Value> parameterInputs(Graph g) {
+        return g.parameters().stream().map(Parameter::value).toList();
+    }
+
+    private static List<String> names(List<Parameter> params) {
+        return params.stream().map(Parameter::name).toList();
+    }
+
+    /** {@code loss} as {@value #LOSS}, then {@code extra}. */
+    private static Map<String, Value> lossOutputs(Value loss, Map<String, Value> extra) {
+        Map<String, Value> outputs = new LinkedHashMap<>();
+        outputs.put(LOSS, loss);
+        outputs.putAll(extra);
+        return outputs;
+    }
+
+    /**
+     * The gradient of {@code loss}, its backward seeded by {@code seed}, for each trainable parameter; with
+     * {@code gradientCheckpointing}, recomputing the recomputable segments in the backward pass.
+     */
+    private static Map<Parameter, Value> gradients(Value loss, Value seed, List<Parameter> trainable,
+            boolean gradientCheckpointing) {
+        Map<Value, Value> grads = Autodiff.gradients(loss, seed, trainable.stream().map(Parameter::value).toList(),
+                gradientCheckpointing);
+        Map<Parameter, Value> byParameter = new LinkedHashMap<>();
+        for (Parameter p : trainable) {
+            Value grad = grads.get(p.value());
+            if (grad == null) {
+                throw new ArtifactException("parameter " + p.name() + " does not affect the loss; freeze it");
+            }
+            byParameter.put(p, grad);
+        }
+        return byParameter;
     }
 
     /**

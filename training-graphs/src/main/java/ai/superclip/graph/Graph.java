@@ -37,6 +37,7 @@ public final class Graph {
     private final Set<String> names = new HashSet<>();
     private final Deque<String> scope = new ArrayDeque<>();
     private final List<List<Node>> segments = new ArrayList<>();
+    private final Map<String, String[]> symbols = new HashMap<>();
     private final boolean inference;
     private boolean inSegment;
     private int counter;
@@ -70,6 +71,27 @@ public final class Graph {
         Value v = new Value(this, claim(name), dtype, shape, null);
         inputs.add(v);
         return v;
+    }
+
+    /**
+     * Declares a graph input whose unknown dimensions have their own symbolic names in the written model: axis i is
+     * {@code symbols[i]} (ignored for a known dimension). Inputs declared by {@link #input} name every unknown
+     * dimension {@link ModelSpec#BATCH}, which tells ONNX Runtime they are equal: an input whose rows are not the
+     * batch's (a data-parallel worker's global features, say) needs another name.
+     */
+    public Value input(String name, DType dtype, long[] shape, String... symbols) {
+        if (symbols.length != shape.length) {
+            throw new GraphException("input " + name + " has " + shape.length + " dimensions, " + symbols.length + " symbols given");
+        }
+        Value v = input(name, dtype, shape);
+        this.symbols.put(v.name(), symbols.clone());
+        return v;
+    }
+
+    /** The symbolic name of an unknown dimension {@code axis} of input {@code name} in written models. */
+    String symbol(String name, int axis) {
+        String[] given = symbols.get(name);
+        return given == null ? ModelSpec.BATCH : given[axis];
     }
 
     /** Declares a float parameter named {@code scope.name}; weight decay follows {@link Parameter#decay()}. */

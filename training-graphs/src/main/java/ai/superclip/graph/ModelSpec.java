@@ -138,12 +138,13 @@ public record ModelSpec(String name, List<Value> inputs, Map<String, Value> outp
 
     private static ValueInfoProto valueInfo(String name, Value v, boolean isInput) {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (long d : v.shape()) {
+        for (int axis = 0; axis < v.rank(); axis++) {
+            long d = v.dim(axis);
             TensorShapeProto.Dimension.Builder dim = TensorShapeProto.Dimension.newBuilder();
             if (d >= 0) {
                 dim.setDimValue(d);
             } else if (isInput) {
-                dim.setDimParam(BATCH);
+                dim.setDimParam(v.graph().symbol(v.name(), axis));
             }
             shape.addDim(dim);
         }

@@ -5,6 +5,7 @@ import ai.superclip.graph.Attr;
 import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
+import ai.superclip.graph.ModelSpec;
 import ai.superclip.graph.Op;
 import ai.superclip.graph.Shape;
 import ai.superclip.graph.Value;
@@ -12,6 +13,7 @@ import ai.superclip.model.ModelConfig.Loss;
 import ai.superclip.nn.Functions;
 import ai.superclip.nn.Layers;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,18 @@ public final class SuperClipModel {
     public static final String SCALE = "scale";
     public static final String IMAGE_EMBEDS = "image_embeds";
     public static final String TEXT_EMBEDS = "text_embeds";
+    /** A data-parallel worker's input: every worker's image features, [B, E] (see {@link #worker}). */
+    public static final String GLOBAL_IMAGE_EMBEDS = "global_image_embeds";
+    /** A data-parallel worker's input: every worker's caption features, [B, E]. */
+    public static final String GLOBAL_TEXT_EMBEDS = "global_text_embeds";
+    /** A data-parallel worker's input: where its m rows sit in the global batch, [B, m] of 0 and 1. */
+    public static final String OWN_ROWS = "own_rows";
+    /** A data-parallel worker's input, float[1]: 1 on the worker that carries logit_scale's gradient, else 0. */
+    public static final String SCALE_SHARE = "logit_scale_share";
+    /** A data-parallel worker's input, float[1]: its share m / B of the global batch. */
+    public static final String CLS_SHARE = "cls_share";
+    /** The symbolic name of the global batch dimension in a worker's models (its own rows are {@link ModelSpec#BATCH}). */
+    static final String GLOBAL_BATCH = "global_batch";
     /** Prefix of the image tower's parameters: freeze it for LiT-style training. */
     public static final String VISION_PREFIX = VisionTower.PREFIX;
     /** Prefix of the classification head's parameters. */
@@ -63,6 +77,27 @@ public final class SuperClipModel {
 
     /** Builds the forward graph and loss of {@code config}, for any batch size. */
     public static Training training(ModelConfig config) {
+        return build(config, false);
+    }
+
+    /**
+     * The objective of one worker of synchronous data-parallel training over a global batch of B rows, of which this
+     * worker holds m (its {@link #PIXELS}, {@link #INPUT_IDS} and targets). Besides the single-process inputs it takes
+     * {@value #GLOBAL_IMAGE_EMBEDS} and {@value #GLOBAL_TEXT_EMBEDS} [B, E] (every worker's features, computed by a
+     * forward pass and all-gathered), {@value #OWN_ROWS} [B, m] (1 where global row b is this worker's row j, 0
+     * elsewhere), {@value #SCALE_SHARE} float[1] and {@value #CLS_SHARE} float[1]. The contrastive term is the global
+     * one: the global features with this worker's rows replaced by its live features, so that the gradient reaching
+     * its own rows is exactly that of the one-process loss over B rows, the other rows constants. logit_scale's
+     * gradient, which every worker would compute in full, is kept where {@value #SCALE_SHARE} is 1 (feed 1 on one
+     * worker, 0 on the others: the value is unchanged bit for bit). The classification term is weighted by
+     * {@value #CLS_SHARE} (m / B), so that summing every worker's gradient gives the gradient of the one-process loss
+     * over the global batch.
+     */
+    public static Training worker(ModelConfig config) {
+        return build(config, true);
+    }
+
+    private static Training build(ModelConfig config, boolean worker) {
         Graph g = new Graph();
         Value pixels = pixels(g, config, Shape.UNKNOWN);
         Value ids = inputIds(g, config, Shape.UNKNOWN);
@@ -71,21 +106,41 @@ public final class SuperClipModel {
         Value image = Functions.l2Normalize(vision.features(tokens));
         Value text = encodeText(ids, config);
         Value scale = logitScale(g);
-        Value clip = clipLoss(image, text, scale);
+        List<Value> inputs = new ArrayList<>(List.of(pixels, ids));
+        Value clip;
+        Value clsShare = null;
+        if (worker) {
+            long[] rowsByWidth = {Shape.UNKNOWN, config.embedDim()};
+            Value globalImage = g.input(GLOBAL_IMAGE_EMBEDS, DType.FLOAT, rowsByWidth, GLOBAL_BATCH, null);
+            Value globalText = g.input(GLOBAL_TEXT_EMBEDS, DType.FLOAT, rowsByWidth, GLOBAL_BATCH, null);
+            Value ownRows = g.input(OWN_ROWS, DType.FLOAT, new long[] {Shape.UNKNOWN, Shape.UNKNOWN}, GLOBAL_BATCH,
+                    ModelSpec.BATCH);
+            Value scaleShare = g.input(SCALE_SHARE, DType.FLOAT, 1);
+            clsShare = g.input(CLS_SHARE, DType.FLOAT, 1);
+            inputs.addAll(List.of(globalImage, globalText, ownRows, scaleShare, clsShare));
+            Value others = g.scalar(1, DType.FLOAT).sub(ownRows.sum(true, 1)); // [B, 1]: 0 on this worker's rows
+            Value sharedScale = scale.mul(scaleShare)
+                    .add(g.apply(Op.STOP_GRADIENT, scale.mul(g.scalar(1, DType.FLOAT).sub(scaleShare))));
+            clip = clipLoss(globalImage.mul(others).add(g.node(Op.GEMM).input(ownRows).input(image).build()),
+                    globalText.mul(others).add(g.node(Op.GEMM).input(ownRows).input(text).build()), sharedScale.reshape());
+        } else {
+            clip = clipLoss(image, text, scale);
+        }
         Map<String, Value> extra = new LinkedHashMap<>();
         extra.put(CLIP_LOSS, clip);
         extra.put(SCALE, scale);
         if (config.loss() == Loss.CLIP) {
-            return new Training(g, List.of(pixels, ids), clip, extra, image, text);
+            return new Training(g, inputs, clip, extra, image, text);
         }
         int width = config.text().contextLength(); // a caption has at most L distinct ids
         Value targetIds = g.input(CLS_TARGET_IDS, DType.INT64, Shape.UNKNOWN, width);
         Value targetWeights = g.input(CLS_TARGET_WEIGHTS, DType.FLOAT, Shape.UNKNOWN, width);
+        inputs.addAll(2, List.of(targetIds, targetWeights));
         Value logits = classificationLogits(VisionTower.patchMean(tokens), config);
         Value cls = Functions.sparseSoftTargetCrossEntropy(logits, targetIds, targetWeights);
         extra.put(CLS_LOSS, cls);
-        return new Training(g, List.of(pixels, ids, targetIds, targetWeights), clip.add(cls.mul(config.lambda())), extra,
-                image, text);
+        Value weightedCls = worker ? cls.mul(clsShare.reshape()) : cls;
+        return new Training(g, inputs, clip.add(weightedCls.mul(config.lambda())), extra, image, text);
     }
 
     /**
@@ -111,6 +166,24 @@ public final class SuperClipModel {
         frozenPrefixes.forEach(t.graph()::freeze);
         return TrainingArtifacts.write(dir, t.loss(), t.inputs(), t.extraOutputs(), config.adamW(), initialValues, seed,
                 gradientCheckpointing);
+    }
+
+    /**
+     * Writes a data-parallel worker's artifacts ({@link TrainingArtifacts#writeWorker}): the eval model computes
+     * {@link #worker}'s loss and the trainable parameters' gradients; the training model injects gradients and
+     * outputs {@value #IMAGE_EMBEDS} and {@value #TEXT_EMBEDS} of its {@value #PIXELS} and {@value #INPUT_IDS}.
+     */
+    public static TrainingArtifacts.Layout writeWorkerArtifacts(Path dir, ModelConfig config,
+            List<String> frozenPrefixes, Map<String, float[]> initialValues, long seed) {
+        Training w = worker(config);
+        Training f = training(config);
+        frozenPrefixes.forEach(w.graph()::freeze);
+        frozenPrefixes.forEach(f.graph()::freeze);
+        Map<String, Value> features = new LinkedHashMap<>();
+        features.put(IMAGE_EMBEDS, f.imageEmbeds());
+        features.put(TEXT_EMBEDS, f.textEmbeds());
+        return TrainingArtifacts.writeWorker(dir, w.loss(), w.inputs(), w.extraOutputs(), f.inputs().subList(0, 2),
+                features, config.adamW(), initialValues, seed);
     }
 
     /** The L2-normalised image embedding [B, E] of {@code pixels}. */

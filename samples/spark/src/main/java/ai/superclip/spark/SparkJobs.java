@@ -23,13 +23,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The Spark jobs: {@code embed} (images to Parquet embeddings), {@code zeroshot} (images to labels) and
- * {@code index} (exact neighbours plus files for a vector index). Run with spark-submit, or in local mode with
+ * The Spark jobs: {@code embed} (images to Parquet embeddings), {@code zeroshot} (images to labels),
+ * {@code index} (exact neighbours plus files for a vector index) and {@code train} (synchronous data-parallel
+ * training in barrier mode). Run with spark-submit, or in local mode with
  * {@code --master local[N]}.
  */
 @Command(name = "superclip-spark", mixinStandardHelpOptions = true,
         description = "Embed, label and index image corpora with a SuperCLIP model on Apache Spark.",
-        subcommands = {SparkJobs.Embed.class, SparkJobs.ZeroShot.class, SparkJobs.Index.class})
+        subcommands = {SparkJobs.Embed.class, SparkJobs.ZeroShot.class, SparkJobs.Index.class, SparkJobs.Train.class})
 public final class SparkJobs {
 
     public static void main(String[] args) {
@@ -227,6 +228,73 @@ public final class SparkJobs {
             }
             shared.destroy();
             System.out.printf("index: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            return 0;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Synchronous data-parallel training, one barrier task per worker (docs/distributed.md): every"
+                    + " step equals one process's step over the global --batch-size.")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--master", description = "Spark master, e.g. local[2] (default: as spark-submit sets it)")
+        String master;
+
+        @Option(names = "--num-workers", required = true, description = "workers (barrier tasks); needs as many task slots")
+        int workers;
+
+        @Option(names = "--model", description = "preset: tiny, small, vit-b-32, vit-b-16, vit-l-16 (default: ${DEFAULT-VALUE})")
+        String preset = "tiny";
+
+        @Option(names = "--train-data", required = true, description = "CSV manifest (filepath, title) every executor reads,"
+                + " or synthetic:N")
+        String trainData;
+
+        @Option(names = "--batch-size", description = "global micro-batch, split evenly over the workers (default: ${DEFAULT-VALUE})")
+        int batchSize = 64;
+
+        @Option(names = "--accum-freq", description = "micro-batches per optimizer step (default: ${DEFAULT-VALUE})")
+        int accumulation = 1;
+
+        @Option(names = "--steps", required = true, description = "optimizer steps")
+        int steps;
+
+        @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+        double learningRate = 5e-4;
+
+        @Option(names = "--warmup", description = "warm-up steps (default: ${DEFAULT-VALUE})")
+        int warmup = 0;
+
+        @Option(names = "--seed", description = "seeds weights, data order and augmentation (default: ${DEFAULT-VALUE})")
+        long seed = 0;
+
+        @Option(names = "--threads", description = "ONNX Runtime threads per worker (0: all cores; default: ${DEFAULT-VALUE})")
+        int threads = 0;
+
+        @Option(names = "--save-frequency", description = "optimizer steps between checkpoints (default: ${DEFAULT-VALUE})")
+        int checkpointEvery = 100;
+
+        @Option(names = "--keep-checkpoints", description = "how many recent checkpoints to keep (default: ${DEFAULT-VALUE})")
+        int keepCheckpoints = 3;
+
+        @Option(names = "--out", required = true, description = "run directory every executor reaches (shared file system)")
+        String output;
+
+        @Option(names = "--timeout", description = "seconds a worker waits for a peer before failing the stage (default: ${DEFAULT-VALUE})")
+        int timeoutSeconds = 600;
+
+        @Option(names = "--max-restarts", description = "failed attempts restarted from the newest checkpoint (default: ${DEFAULT-VALUE})")
+        int maxRestarts = 3;
+
+        @Override
+        public Integer call() {
+            SparkSession.Builder builder = SparkSession.builder().appName("superclip-spark train");
+            if (master != null) {
+                builder.master(master);
+            }
+            DistributedTraining.Settings settings = new DistributedTraining.Settings(preset, trainData, workers, batchSize,
+                    accumulation, steps, learningRate, warmup, seed, threads, checkpointEvery, keepCheckpoints,
+                    Path.of(output).toAbsolutePath().toString(), timeoutSeconds, -1, -1);
+            DistributedTraining.run(builder.getOrCreate(), settings, maxRestarts).forEach(System.out::println);
             return 0;
         }
     }
