@@ -44,6 +44,9 @@ public final class TextCleaner {
 
     /** The cleaned caption: what open_clip's tokenizer hands to BPE (before lower-casing). */
     public static String clean(String text) {
+        if (isPlainAscii(text)) { // nothing for ftfy, NFC or html.unescape to change: only the whitespace
+            return joinWords(text);
+        }
         String fixed = text;
         for (String previous = null; !fixed.equals(previous);) {
             previous = fixed;
@@ -51,6 +54,18 @@ public final class TextCleaner {
         }
         fixed = Normalizer.normalize(fixed, Normalizer.Form.NFC);
         return joinWords(htmlUnescape(htmlUnescape(fixed)));
+    }
+
+    /** Printable ASCII and the whitespace ftfy keeps (tab, line feed, form feed, carriage return), without '&'. */
+    private static boolean isPlainAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean printable = c >= 0x20 && c <= 0x7e && c != '&';
+            if (!printable && c != '\t' && c != '\n' && c != '\f' && c != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One pass of the fixes of ftfy.fix_text this class applies, in ftfy's order. */
