@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * How workers learn each other's addresses before they connect: every worker publishes its own {@code host:port}
  * and receives all workers', indexed by rank. Spark's barrier mode provides one ({@code BarrierTaskContext.allGather});
- * threads in one JVM can share a {@link LocalRendezvous}.
+ * the tests link threads of one JVM through a shared one.
  */
 @FunctionalInterface
 public interface Rendezvous {

@@ -59,7 +59,10 @@ final class DataParallelStepRunner implements StepExecutor {
     private final Map<String, FloatBuffer> evalValues = new HashMap<>();
     /** Every trainable parameter's gradient, flat, summed over the micro-batches, then over the workers; then the loss terms. */
     private final float[] reduced;
-    private final Map<String, OnnxTensor> scalars = new HashMap<>();
+    /** The gradient model's constant scalar inputs. */
+    private final Map<String, OnnxTensor> gradientScalars = new HashMap<>();
+    /** The injection model's scalar inputs, over {@link #decayValue} and {@link #stepLossValue}. */
+    private final Map<String, OnnxTensor> injectionScalars = new HashMap<>();
     private final FloatBuffer decayValue = StepRunner.directFloats(1);
     private final FloatBuffer stepLossValue = StepRunner.directFloats(1);
     /** Nanoseconds spent per phase over all steps, logged on close: features, gradients, all-reduce, update. */
@@ -98,10 +101,12 @@ final class DataParallelStepRunner implements StepExecutor {
                     floats += size;
                 }
             }
-            scalars.put(SuperClipModel.SCALE_SHARE, OnnxTensor.createTensor(env, new float[] {collective.rank() == 0 ? 1f : 0f}));
-            scalars.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, OnnxTensor.createTensor(env, new float[] {1f / accumulation}));
-            scalars.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, OnnxTensor.createTensor(env, decayValue, new long[] {1}));
-            scalars.put(TrainingArtifacts.STEP_LOSS_INPUT, OnnxTensor.createTensor(env, stepLossValue, new long[0]));
+            gradientScalars.put(SuperClipModel.SCALE_SHARE, OnnxTensor.createTensor(env, new float[] {collective.rank() == 0 ? 1f : 0f}));
+            gradientScalars.put(TrainingArtifacts.GRADIENT_SCALE_INPUT, OnnxTensor.createTensor(env, new float[] {1f / accumulation}));
+            injectionScalars.put(TrainingArtifacts.STEP_LOSS_INPUT, OnnxTensor.createTensor(env, stepLossValue, new long[0]));
+            if (session.trainInputNames().contains(TrainingArtifacts.WEIGHT_DECAY_INPUT)) {
+                injectionScalars.put(TrainingArtifacts.WEIGHT_DECAY_INPUT, OnnxTensor.createTensor(env, decayValue, new long[] {1}));
+            }
         } catch (OrtException | RuntimeException e) {
             close();
             throw e;
@@ -144,9 +149,7 @@ final class DataParallelStepRunner implements StepExecutor {
                 rows += n;
             }
             samples += rows;
-            Map<String, OnnxTensor> in = new HashMap<>(scalars);
-            in.remove(TrainingArtifacts.WEIGHT_DECAY_INPUT);
-            in.remove(TrainingArtifacts.STEP_LOSS_INPUT);
+            Map<String, OnnxTensor> in = new HashMap<>();
             try {
                 feedPixelsAndIds(in, b, m);
                 in.put(SuperClipModel.GLOBAL_IMAGE_EMBEDS, OnnxTensor.createTensor(env, FloatBuffer.wrap(half(features, 0)), new long[] {rows, embedDim}));
@@ -160,14 +163,12 @@ final class DataParallelStepRunner implements StepExecutor {
                 if (superclip) {
                     feedTargets(in, idf, captionIds[micro], stepCaptions, m);
                 }
-                session.evalStep(in, evalOut);
+                Map<String, OnnxTensor> all = new HashMap<>(in);
+                all.putAll(gradientScalars);
+                session.evalStep(all, evalOut);
                 phaseNanos[1] += System.nanoTime() - t1;
             } finally {
-                in.forEach((name, tensor) -> {
-                    if (!scalars.containsKey(name)) {
-                        tensor.close();
-                    }
-                });
+                in.values().forEach(OnnxTensor::close);
             }
             int at = 0;
             for (String name : trainable) {
@@ -233,15 +234,11 @@ final class DataParallelStepRunner implements StepExecutor {
     }
 
     private StepOutputs runInjection(Batch b, int rows) throws OrtException {
-        Map<String, OnnxTensor> in = new HashMap<>();
+        Map<String, OnnxTensor> in = new HashMap<>(injectionScalars);
         try {
             feedPixelsAndIds(in, b, rows);
-            for (String name : session.trainInputNames()) {
-                if (name.endsWith(TrainingArtifacts.GRADIENT_SUFFIX)) {
-                    in.put(name, evalOut.get(name));
-                } else if (scalars.containsKey(name)) {
-                    in.put(name, scalars.get(name));
-                }
+            for (String name : trainable) {
+                in.put(name, evalOut.get(name)); // the gradient outputs' tensors, fed back in
             }
             return session.trainStep(in);
         } finally {
@@ -337,6 +334,7 @@ final class DataParallelStepRunner implements StepExecutor {
                     phaseNanos[3] / 1e9 / steps));
         }
         evalOut.values().forEach(OnnxTensor::close);
-        scalars.values().forEach(OnnxTensor::close);
+        gradientScalars.values().forEach(OnnxTensor::close);
+        injectionScalars.values().forEach(OnnxTensor::close);
     }
 }

@@ -191,7 +191,7 @@ public final class Trainer implements AutoCloseable {
     public TrainingResult train() throws OrtException {
         Path artifacts = artifacts();
         PretrainedModel pretrained = config.pretrained() == null ? null : loadPretrained();
-        writeArtifacts(artifacts, pretrained == null ? Map.of() : pretrained.weights());
+        writeArtifacts(artifacts, pretrained == null ? Map.of() : pretrained.weights(), false);
         System.gc(); // hands the heap that held the initial weights back before ONNX Runtime allocates its own copy
         IdfStatistics idf = pretrained != null && pretrained.idf() != null && config.idf() == TrainingConfig.IdfMode.ONLINE
                 ? IdfStatistics.online(pretrained.idf().frequencies(), pretrained.idf().samples())
@@ -242,11 +242,32 @@ public final class Trainer implements AutoCloseable {
     /**
      * open_clip's {@code --resume latest}: continues from the newest complete checkpoint or, when this run has
      * none yet, starts fresh, which is what a preemptible job's wrapper that always asks for "latest" needs.
-     * {@link TrainingListener#onStart}'s start step (0 for a fresh run) tells which happened.
+     * {@link TrainingListener#onStart}'s start step (0 for a fresh run) tells which happened. Data-parallel workers
+     * all take worker 0's pick.
      */
     public TrainingResult resumeLatestOrTrain() throws OrtException {
         Optional<Path> latest = store.latest(); // latest() verifies its pick
+        if (distributed()) {
+            latest = workerZerosPick(latest);
+        }
         return latest.isPresent() ? resumeVerified(latest.get()) : train();
+    }
+
+    /**
+     * Worker 0's newest checkpoint, which every worker must see complete: workers that chose on their own could
+     * disagree while a checkpoint of a failed attempt is still being renamed into place, or never agree when the run
+     * directory is not one shared file system.
+     */
+    private Optional<Path> workerZerosPick(Optional<Path> mine) {
+        float[] step = {mine.map(CheckpointStore::stepOf).orElse(-1L)}; // exact as a float up to 2^24 steps
+        long chosen = (long) collective.allGather(step)[0][0];
+        if (chosen < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(store.complete().stream().filter(p -> CheckpointStore.stepOf(p) == chosen).findFirst()
+                .orElseThrow(() -> new CheckpointException("worker " + collective.rank() + " does not see worker 0's"
+                        + " newest checkpoint, step " + chosen + ", complete in " + store.root()
+                        + ": every worker must reach the run directory on one shared file system")));
     }
 
     private TrainingResult resumeVerified(Path dir) throws OrtException {
@@ -262,10 +283,7 @@ public final class Trainer implements AutoCloseable {
         if (!idf.mode().name().equals(config.idf().name())) {
             idf = newIdfStatistics();
         }
-        Path artifacts = artifacts();
-        if (!Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL))) {
-            writeArtifacts(artifacts, Map.of());
-        }
+        writeArtifacts(artifacts(), Map.of(), true);
         return run(dir.resolve(ORT_CHECKPOINT), idf, saved.state());
     }
 
@@ -285,17 +303,23 @@ public final class Trainer implements AutoCloseable {
         return config.output().resolve(config.gradientCheckpointing() ? ARTIFACTS + RECOMPUTING_SUFFIX : ARTIFACTS);
     }
 
-    /** Writes the training artifacts (a data-parallel worker's on worker 0, which the others wait for). */
-    private void writeArtifacts(Path artifacts, Map<String, float[]> initialValues) {
+    /**
+     * Writes the training artifacts, or with {@code keepExisting} only when there are none: data-parallel workers'
+     * on worker 0, which decides alone, the others waiting for it.
+     */
+    private void writeArtifacts(Path artifacts, Map<String, float[]> initialValues, boolean keepExisting) {
+        boolean write = !keepExisting || !Files.isRegularFile(artifacts.resolve(TrainingArtifacts.TRAINING_MODEL));
         if (!distributed()) {
-            SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), initialValues, config.seed(),
-                    config.gradientCheckpointing());
+            if (write) {
+                SuperClipModel.writeTrainingArtifacts(artifacts, model, config.frozenPrefixes(), initialValues,
+                        config.seed(), config.gradientCheckpointing());
+            }
             return;
         }
         if (config.gradientCheckpointing()) {
             throw new TrainingException("gradient checkpointing is not available in data-parallel training yet");
         }
-        if (collective.rank() == 0) {
+        if (collective.rank() == 0 && write) {
             SuperClipModel.writeWorkerArtifacts(artifacts, model, config.frozenPrefixes(), initialValues, config.seed());
         }
         collective.barrier();

@@ -46,6 +46,32 @@ class ModelArtifactsTest {
     }
 
     @Test
+    void workerArtifactsExchangeGradientsThroughGraphInputsAndOutputs() throws Exception {
+        TrainingArtifacts.Layout layout = SuperClipModel.writeWorkerArtifacts(dir, TINY, List.of(SuperClipModel.VISION_PREFIX),
+                Map.of(), 7);
+        List<String> gradients = layout.trainable().stream().map(p -> p + TrainingArtifacts.GRADIENT_SUFFIX).toList();
+        // the training model injects: the data for the features, one gradient per trainable parameter, the step's loss
+        assertEquals(List.of("pixels", "input_ids"), layout.userInputs().subList(0, 2));
+        assertEquals(gradients, layout.userInputs().subList(2, 2 + gradients.size()));
+        assertEquals(List.of(TrainingArtifacts.STEP_LOSS_INPUT, TrainingArtifacts.WEIGHT_DECAY_INPUT),
+                layout.userInputs().subList(2 + gradients.size(), layout.userInputs().size()));
+        assertTrue(layout.userInputs().stream().noneMatch(n -> n.endsWith("_grad")), "ORT would take them for its buffers");
+        ModelProto training = ModelProto.parseFrom(Files.readAllBytes(dir.resolve(TrainingArtifacts.TRAINING_MODEL)));
+        List<String> trainingOutputs = training.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList();
+        assertEquals(List.of("loss", SuperClipModel.IMAGE_EMBEDS, SuperClipModel.TEXT_EMBEDS), trainingOutputs.subList(0, 3));
+        assertTrue(training.getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().endsWith("Grad")),
+                "the injection model has no backward");
+        // the eval model is the gradient model: loss terms, then the gradients; the global rows have their own symbol
+        assertEquals(gradients, layout.outputs().subList(4, layout.outputs().size()));
+        ModelProto eval = ModelProto.parseFrom(Files.readAllBytes(dir.resolve(TrainingArtifacts.EVAL_MODEL)));
+        ValueInfoProto ownRows = eval.getGraph().getInputList().stream()
+                .filter(i -> i.getName().equals(SuperClipModel.OWN_ROWS)).findFirst().orElseThrow();
+        assertEquals(List.of("global_batch", "batch"), ownRows.getType().getTensorType().getShape().getDimList().stream()
+                .map(d -> d.getDimParam()).toList());
+        assertTrue(layout.trainable().stream().noneMatch(p -> p.startsWith(SuperClipModel.VISION_PREFIX)));
+    }
+
+    @Test
     void clipLossHasNoHeadAndNoTargets() {
         TrainingArtifacts.Layout layout = SuperClipModel.writeTrainingArtifacts(dir, TINY.withLoss(Loss.CLIP),
                 List.of(), Map.of(), 7);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The Spark {@code train} job in local mode with two barrier tasks: against one process training on the global
@@ -57,6 +58,17 @@ class DistributedTrainingTest {
                 STEPS, exactness, fault);
         assertTrue(exactness <= 1e-5, "largest parameter difference " + exactness);
         assertTrue(fault <= 1e-6, "largest parameter difference after the restart " + fault);
+    }
+
+    @Test
+    void theTrainCommandRunsTheJob() {
+        LocalSpark.session(); // the job's getOrCreate joins the tests' local[2] session
+        Path out = dir.resolve("cli");
+        int code = new CommandLine(new SparkJobs()).execute("train", "--num-workers", "2", "--train-data", "synthetic:64",
+                "--model", "tiny", "--batch-size", "4", "--steps", "2", "--save-frequency", "1", "--threads", "1",
+                "--out", out.toString());
+        assertEquals(0, code);
+        assertEquals(2, CheckpointStore.stepOf(latest(out)));
     }
 
     private static Path latest(Path run) {

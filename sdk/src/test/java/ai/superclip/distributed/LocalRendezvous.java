@@ -7,7 +7,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** A rendezvous for workers that are threads of one JVM (tests, one machine with several sessions). One use. */
+/** Test support: a rendezvous for workers that are threads of one JVM. One use. */
 public final class LocalRendezvous implements Rendezvous {
     private final String[] addresses;
     private final CyclicBarrier all;
