@@ -7,6 +7,7 @@ import ai.superclip.artifacts.NamedArray;
 import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.data.Batch;
+import ai.superclip.data.Position;
 import ai.superclip.distributed.Collective;
 import ai.superclip.graph.Shape;
 import ai.superclip.model.ModelConfig;
@@ -119,6 +120,7 @@ final class DataParallelStepRunner implements StepExecutor {
 
     @Override
     public StepRunner.Outcome step(List<Batch> micros, double lr, IdfStatistics idf) throws OrtException {
+        checkSamePosition(micros.get(0));
         int k = accumulation;
         int[][][] captionIds = new int[k][][];
         int stepCaptions = 0;
@@ -205,6 +207,25 @@ final class DataParallelStepRunner implements StepExecutor {
         return new StepRunner.Outcome(loss, clip, cls, scale, samples, finite);
     }
 
+    /**
+     * Fails unless every worker's step starts at the same global batch. A worker's shard keeps any row that reads
+     * (the global batch is then smaller, as one process's would be), but a shard whose every record failed is
+     * skipped by that worker's loader alone; training on would pair different batches' rows, so it stops here.
+     */
+    private void checkSamePosition(Batch first) {
+        Position at = first.position();
+        float[][] all = collective.allGather(new float[] {at.epoch(), at.index() >>> 16, at.index() & 0xffff});
+        for (int r = 0; r < all.length; r++) {
+            Position theirs = new Position((int) all[r][0], ((int) all[r][1] << 16) | (int) all[r][2]);
+            if (!theirs.equals(at)) {
+                throw new TrainingException("data-parallel workers lost step: worker " + collective.rank() + " is at "
+                        + at + ", worker " + r + " at " + theirs + " (every record of one worker's shard of a batch was"
+                        + " unreadable, so that worker skipped it alone; see the bad-sample log and fix or remove"
+                        + " those records)");
+            }
+        }
+    }
+
     /** Pass 1: this worker's features of {@code b} with the current weights, then every worker's, by rank. */
     private float[][] features(Batch b, int m) throws OrtException {
         zeroGradients();
@@ -242,8 +263,12 @@ final class DataParallelStepRunner implements StepExecutor {
             }
             return session.trainStep(in);
         } finally {
-            in.remove(SuperClipModel.PIXELS).close();
-            in.remove(SuperClipModel.INPUT_IDS).close();
+            for (String fed : List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS)) {
+                OnnxTensor t = in.get(fed);
+                if (t != null) {
+                    t.close();
+                }
+            }
         }
     }
 

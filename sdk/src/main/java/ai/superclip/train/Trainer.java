@@ -456,7 +456,7 @@ public final class Trainer implements AutoCloseable {
     private BatchLoader loader(RunState.Position start, int batch, int context, int heldPerStep) {
         BatchLoader.Builder b = BatchLoader.builder(data, new ImagePreprocessor(model.vision().imageSize()))
                 .batchSize(batch).workers(2).prefetch(Math.max(4, heldPerStep)).seed(config.seed()).shuffle(true)
-                .augment(true).dropLast(true).minBatchSize(Math.min(MIN_MICRO_BATCH, batch / collective.size())).epochs(Integer.MAX_VALUE)
+                .augment(true).dropLast(true).minBatchSize(distributed() ? 1 : MIN_MICRO_BATCH).epochs(Integer.MAX_VALUE)
                 .startAt(new Position(start.epoch(), start.index())).longBuffer(SuperClipModel.INPUT_IDS, context)
                 .shard(collective.rank(), collective.size())
                 .onBatchFilled(this::tokenize);

@@ -48,6 +48,7 @@ class Int8QuantizationTest {
         Random random = new Random(3);
         float[] x = gaussian(random, ROWS * IN, 1.5);
         float[] weight = gaussian(random, OUT * IN, 0.2); // [out, in], as Gemm with transB reads it
+        java.util.Arrays.fill(weight, 0, IN, 0f); // an all-zero output channel: scale 1, its output the bias
         float[] bias = gaussian(random, OUT, 0.1);
         float[] projection = gaussian(random, IN * OUT, 0.2); // [in, out], as MatMul reads it
 
@@ -66,6 +67,30 @@ class Int8QuantizationTest {
         assertClose(expectedMatmul, out.get("matmul"), "MatMul");
         assertThrows(ArtifactException.class, () -> Int8Quantization.quantize(quantized, Path.of("linear.onnx")),
                 "quantizing twice is refused");
+    }
+
+    @Test
+    void aWeightStillReadElsewhereIsKept() throws Exception {
+        Random random = new Random(4);
+        float[] x = gaussian(random, ROWS * IN, 1.0);
+        float[] w = gaussian(random, OUT * IN, 0.2); // [out, in]
+        Graph g = Graph.forInference();
+        Value input = g.input("x", DType.FLOAT, ROWS, IN);
+        Value transposed = g.parameter("w", Init.zeros(), OUT, IN).transpose(1, 0);
+        ModelSpec spec = new ModelSpec("tied", List.of(input), Map.of("gemm", input.matmul(transposed),
+                "matmul", transposed), Map.of("w", w), Map.of());
+        ModelProto quantized = Int8Quantization.quantize(spec.toProto(), Path.of("tied.onnx"));
+        assertTrue(quantized.getGraph().getInitializerList().stream().anyMatch(t -> t.getName().equals("w")),
+                "the float weight stays: the graph still outputs its transpose");
+        Map<String, float[]> out = run(quantized, x);
+        assertClose(referenceLinear(x, w, true, null), out.get("gemm"), "the quantised product");
+        float[] wT = new float[IN * OUT];
+        for (int o = 0; o < OUT; o++) {
+            for (int i = 0; i < IN; i++) {
+                wT[i * OUT + o] = w[o * IN + i];
+            }
+        }
+        assertClose(wT, out.get("matmul"), "the float transpose, untouched");
     }
 
     @Test
@@ -125,7 +150,7 @@ class Int8QuantizationTest {
             for (int i = 0; i < IN; i++) {
                 absMax = Math.max(absMax, Math.abs(w[outByIn ? o * IN + i : i * OUT + o]));
             }
-            float wScale = absMax / 127;
+            float wScale = absMax == 0 ? 1 : absMax / 127;
             for (int r = 0; r < ROWS; r++) {
                 long acc = 0;
                 for (int i = 0; i < IN; i++) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.superclip.data.SyntheticScenes;
 import ai.superclip.distributed.RingWorkers;
 import ai.superclip.model.InferenceExport;
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.Presets;
 import ai.superclip.tokenization.IdfStatistics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,15 +51,25 @@ class DataParallelTrainingTest {
         assertExact(2);
     }
 
+    @Test
+    void twoWorkersWithTheClipLossStepLikeOneProcess() throws Exception {
+        assertExact(1, ModelConfig.Loss.CLIP);
+    }
+
     private void assertExact(int accumulation) throws Exception {
+        assertExact(accumulation, ModelConfig.Loss.SUPERCLIP);
+    }
+
+    private void assertExact(int accumulation, ModelConfig.Loss loss) throws Exception {
         int steps = 3;
+        ModelConfig model = Presets.get("tiny").withLoss(loss);
         long t0 = System.nanoTime();
         TrainingResult one;
-        try (Trainer t = Trainer.create(tiny(dir.resolve("one"), steps, 8, accumulation).build(), SCENES)) {
+        try (Trainer t = Trainer.create(tiny(dir.resolve("one"), steps, 8, accumulation).model(model).build(), SCENES)) {
             one = t.train();
         }
         long t1 = System.nanoTime();
-        TrainingResult two = trainOnWorkers(tiny(dir.resolve("two"), steps, 8, accumulation).build(), 2);
+        TrainingResult two = trainOnWorkers(tiny(dir.resolve("two"), steps, 8, accumulation).model(model).build(), 2);
         long t2 = System.nanoTime();
         double worst = largestDifference(one.checkpoint(), two.checkpoint());
         System.out.printf("data parallel, accumulation %d: 1 process x 8 rows vs 2 workers x 4 rows over %d steps:"
@@ -67,6 +79,9 @@ class DataParallelTrainingTest {
         double moved = largestDifference(dir.resolve("one").resolve(Trainer.ARTIFACTS), one.checkpoint());
         assertTrue(moved > 100 * worst, "training moved the parameters by " + moved + ", far more than the difference");
         assertEquals(one.finalLoss(), two.finalLoss(), 1e-5);
+        if (loss == ModelConfig.Loss.CLIP) {
+            return;
+        }
         IdfStatistics a = IdfStatistics.load(one.checkpoint().resolve(Trainer.IDF_FILE));
         IdfStatistics b = IdfStatistics.load(two.checkpoint().resolve(Trainer.IDF_FILE));
         assertEquals(a.samples(), b.samples());

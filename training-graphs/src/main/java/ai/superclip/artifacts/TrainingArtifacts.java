@@ -374,10 +374,11 @@ public final class TrainingArtifacts {
                 }
             });
             written = model.toBuilder().setGraph(graph).build();
-        } else {
-            Files.deleteIfExists(data);
         }
         AtomicFiles.write(file, written::writeTo);
+        if (written == model) {
+            Files.deleteIfExists(data); // stale, and only once the model that no longer reads it is in place
+        }
     }
 
     private static StringStringEntryProto entry(String key, String value) {

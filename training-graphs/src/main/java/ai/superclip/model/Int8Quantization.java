@@ -8,6 +8,7 @@ import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.superclip.artifacts.ArtifactException;
 import ai.superclip.artifacts.TrainingArtifacts;
+import ai.superclip.graph.ModelSpec;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,8 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Dynamic int8 quantisation of exported encoders, written from Java (ONNX Runtime's own quantisation tool is
@@ -40,6 +44,10 @@ import java.util.Map;
  * time to uint8 with ONNX's {@code DynamicQuantizeLinear} rule. ONNX Runtime fuses the pattern into its
  * {@code DynamicQuantizeMatMul} kernel. Everything else (embeddings, the attention scores, layer norms, the patch
  * embedding) stays float32. The encoders' metadata gains {@value #METADATA_KEY}.
+ *
+ * <p>The activations' scale is one per tensor, over the whole batch: an int8 embedding depends slightly on the other
+ * inputs of its batch (and a caption's on the length the batch is trimmed to), unlike a float32 one. The mean cosine
+ * to float32 is 0.9995 or more on the SDK's tests and benchmark.
  */
 public final class Int8Quantization {
     /** Metadata key naming the quantisation an encoder went through. */
@@ -51,17 +59,27 @@ public final class Int8Quantization {
     private Int8Quantization() {
     }
 
-    /** Rewrites both exported encoders in {@code dir} in place (atomically, file by file). */
+    /**
+     * Rewrites both exported encoders in {@code dir} in place: both are quantised in memory first, then each file is
+     * replaced atomically, so a model that cannot be quantised leaves both as they were.
+     */
     public static void quantizeEncoders(Path dir) {
+        Map<Path, ModelProto> quantized = new LinkedHashMap<>();
         for (String encoder : List.of(InferenceExport.IMAGE_ENCODER, InferenceExport.TEXT_ENCODER)) {
             Path file = dir.resolve(encoder);
             try {
-                ModelProto model = read(file);
-                TrainingArtifacts.writeModel(file, quantize(model, file));
+                quantized.put(file, quantize(read(file), file));
             } catch (IOException e) {
-                throw new ArtifactException("cannot quantize " + file + ": " + e.getMessage(), e);
+                throw new ArtifactException("cannot read " + file + ": " + e.getMessage(), e);
             }
         }
+        quantized.forEach((file, model) -> {
+            try {
+                TrainingArtifacts.writeModel(file, model);
+            } catch (IOException e) {
+                throw new ArtifactException("cannot write " + file + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     /** The model with its linear layers quantised; {@code source} names it in errors. */
@@ -74,56 +92,53 @@ public final class Int8Quantization {
         GraphProto graph = model.getGraph();
         Map<String, TensorProto> initializers = new HashMap<>();
         graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
-        Map<String, Integer> uses = new HashMap<>();
-        graph.getNodeList().forEach(n -> n.getInputList().forEach(i -> uses.merge(i, 1, Integer::sum)));
-
         Map<String, NodeProto> producers = new HashMap<>();
         graph.getNodeList().forEach(n -> n.getOutputList().forEach(o -> producers.put(o, n)));
-
-        List<Linear> linears = new ArrayList<>();
-        List<NodeProto> dropped = new ArrayList<>();
-        for (NodeProto node : graph.getNodeList()) {
-            Linear linear = Linear.of(node, initializers, producers);
-            if (linear != null) {
-                linears.add(linear);
-                if (linear.transpose != null && uses.get(linear.transpose.getOutput(0)) == 1) {
-                    dropped.add(linear.transpose);
-                }
-            }
-        }
         List<NodeProto> nodes = new ArrayList<>();
         List<TensorProto> added = new ArrayList<>();
-        List<String> replaced = new ArrayList<>();
+        int quantized = 0;
         for (NodeProto node : graph.getNodeList()) {
-            Linear linear = linears.stream().filter(l -> l.node == node).findFirst().orElse(null);
+            Linear linear = Linear.of(node, initializers, producers);
             if (linear == null) {
-                if (!dropped.contains(node)) {
-                    nodes.add(node);
-                }
-                continue;
+                nodes.add(node);
+            } else {
+                rewrite(linear, nodes, added);
+                quantized++;
             }
-            String weightUse = linear.transpose != null ? linear.transpose.getInput(0) : linear.node.getInput(1);
-            if (uses.get(weightUse) == 1) {
-                replaced.add(linear.weight.getName());
-            }
-            rewrite(linear, nodes, added);
         }
-        if (linears.isEmpty()) {
+        if (quantized == 0) {
             throw new ArtifactException(source + " has no linear layer to quantize");
         }
-        GraphProto.Builder g = graph.toBuilder().clearNode().addAllNode(nodes).clearInitializer();
-        graph.getInitializerList().stream().filter(t -> !replaced.contains(t.getName())).forEach(g::addInitializer);
-        g.addAllInitializer(added);
-        return model.toBuilder().setGraph(g).addMetadataProps(
+        List<TensorProto> tensors = new ArrayList<>(graph.getInitializerList());
+        tensors.addAll(added);
+        return model.toBuilder().setGraph(withoutUnread(graph, nodes, tensors)).addMetadataProps(
                 StringStringEntryProto.newBuilder().setKey(METADATA_KEY).setValue(SCHEME)).build();
     }
 
     /**
-     * A linear layer {@code y = x W^T (+ b)}: its node, its weight (stored [out, in] or [in, out]) and the
-     * {@code Transpose} that feeds it the weight, if one does (the fused {@code Attention}'s packed QKV weight, the
-     * text encoder's {@code MatMul} on W^T).
+     * {@code graph} with {@code nodes} and {@code initializers}, less what nothing reads any more: the float weights
+     * the quantised layers replaced, and the transposes that fed them (unless another node still reads them).
      */
-    private record Linear(NodeProto node, TensorProto weight, boolean weightIsOutByIn, NodeProto transpose) {
+    private static GraphProto withoutUnread(GraphProto graph, List<NodeProto> nodes, List<TensorProto> initializers) {
+        List<NodeProto> kept = new ArrayList<>(nodes);
+        Set<String> read = new HashSet<>();
+        for (int before = -1; before != kept.size();) {
+            before = kept.size();
+            read.clear();
+            kept.forEach(n -> read.addAll(n.getInputList()));
+            graph.getOutputList().forEach(o -> read.add(o.getName()));
+            kept.removeIf(n -> n.getOutputList().stream().noneMatch(read::contains));
+        }
+        return graph.toBuilder().clearNode().addAllNode(kept).clearInitializer()
+                .addAllInitializer(initializers.stream().filter(t -> read.contains(t.getName())).toList()).build();
+    }
+
+    /**
+     * A linear layer {@code y = x W^T (+ b)}: its node and its weight, stored [out, in] or [in, out]; the weight may
+     * reach the node through a {@code Transpose} (the fused {@code Attention}'s packed QKV weight, the text encoder's
+     * {@code MatMul} on W^T).
+     */
+    private record Linear(NodeProto node, TensorProto weight, boolean weightIsOutByIn) {
         static Linear of(NodeProto node, Map<String, TensorProto> initializers, Map<String, NodeProto> producers) {
             if (node.getInputCount() < 2) {
                 return null;
@@ -133,17 +148,19 @@ public final class Int8Quantization {
             boolean viaTranspose = t != null && t.getOpType().equals("Transpose")
                     && isFloatMatrix(initializers.get(t.getInput(0)));
             switch (node.getOpType()) {
-                case "Attention":
-                    return viaTranspose ? new Linear(node, initializers.get(t.getInput(0)), true, t) : null;
+                case "Attention": // the encoders' form: input, packed weight, bias (no mask, past or bias inputs)
+                    boolean plainAttention = node.getInputCount() == 3;
+                    return viaTranspose && plainAttention ? new Linear(node, initializers.get(t.getInput(0)), true)
+                            : null;
                 case "MatMul":
                     if (viaTranspose) {
-                        return new Linear(node, initializers.get(t.getInput(0)), true, t);
+                        return new Linear(node, initializers.get(t.getInput(0)), true);
                     }
-                    return isFloatMatrix(direct) ? new Linear(node, direct, false, null) : null;
+                    return isFloatMatrix(direct) ? new Linear(node, direct, false) : null;
                 case "Gemm":
                     boolean plain = intAttr(node, "transB", 0) == 1 && intAttr(node, "transA", 0) == 0
                             && floatAttr(node, "alpha") == 1 && floatAttr(node, "beta") == 1;
-                    return plain && isFloatMatrix(direct) ? new Linear(node, direct, true, null) : null;
+                    return plain && isFloatMatrix(direct) ? new Linear(node, direct, true) : null;
                 default:
                     return null;
             }
@@ -161,7 +178,7 @@ public final class Int8Quantization {
         String p = y + "_int8/";
         QuantizedWeight q = QuantizedWeight.of(linear);
         added.add(int8Tensor(p + "weight", q.values, q.rows, q.columns));
-        added.add(floatTensor(p + "weight_scale", q.scales));
+        added.add(ModelSpec.floatTensor(p + "weight_scale", new long[] {q.scales.length}, q.scales));
         nodes.add(node("DynamicQuantizeLinear", p + "quantize", List.of(x),
                 List.of(p + "x_q", p + "x_scale", p + "x_zero_point")));
         if (node.getOpType().equals("Attention")) { // QAttention: the same attention on quantised inputs
@@ -248,13 +265,6 @@ public final class Int8Quantization {
                 .addDims(rows).addDims(columns).setRawData(ByteString.copyFrom(values)).build();
     }
 
-    private static TensorProto floatTensor(String name, float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber())
-                .addDims(values.length).setRawData(ByteString.copyFrom(b.array())).build();
-    }
-
     /** Reads an ONNX model, with the data of its externally stored initializers (ONNX external data) inlined. */
     static ModelProto read(Path file) throws IOException {
         ModelProto model;
@@ -273,7 +283,8 @@ public final class Int8Quantization {
             t.getExternalDataList().forEach(e -> entries.put(e.getKey(), e.getValue()));
             Path data = file.resolveSibling(entries.get("location"));
             long offset = Long.parseLong(entries.getOrDefault("offset", "0"));
-            int length = Math.toIntExact(Long.parseLong(entries.get("length")));
+            String declared = entries.get("length"); // absent: to the end of the file
+            int length = Math.toIntExact(declared != null ? Long.parseLong(declared) : Files.size(data) - offset);
             ByteBuffer bytes = ByteBuffer.allocate(length);
             try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
                 while (bytes.hasRemaining()) {
