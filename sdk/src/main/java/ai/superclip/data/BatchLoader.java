@@ -286,7 +286,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
                 return batch;
             }
             dataset.badSamples().reportDroppedBatch("the batch at " + batch.position() + ": " + batch.size() + " of "
-                    + batchSize + " samples left after skipping bad ones, fewer than the " + minBatchSize + " needed");
+                    + rowsPerShard + " samples left after skipping bad ones, fewer than the " + minBatchSize + " needed");
             batch.release();
         }
     }

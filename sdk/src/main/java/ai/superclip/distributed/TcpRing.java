@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -47,6 +48,8 @@ public final class TcpRing implements Collective {
     private final String previous;
     private final ExecutorService sender;
     private final ByteBuffer sendPiece = ByteBuffer.allocate(PIECE_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    /** The largest piece one worker may contribute to an all-gather (1 GiB of floats). */
+    private static final int MAX_GATHER_FLOATS = 1 << 28;
     private final ByteBuffer receivePiece = ByteBuffer.allocate(PIECE_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private String broken;
 
@@ -189,10 +192,15 @@ public final class TcpRing implements Collective {
         if (broken != null) {
             throw new CollectiveException("rank " + rank + ": the ring is broken (" + broken + ")");
         }
-        Future<?> sent = sender.submit(() -> {
-            write(send, from, to);
-            return null;
-        });
+        Future<?> sent;
+        try {
+            sent = sender.submit(() -> {
+                write(send, from, to);
+                return null;
+            });
+        } catch (RejectedExecutionException e) {
+            throw new CollectiveException("rank " + rank + ": the ring is closed", e);
+        }
         try {
             float[] received = read(into, at, end, add);
             sent.get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -209,7 +217,9 @@ public final class TcpRing implements Collective {
             Thread.currentThread().interrupt();
             throw fail("interrupted", e);
         } catch (CollectiveException e) {
-            throw fail(e.getMessage(), e);
+            throw fail(e.getMessage(), e); // read's own findings, which fail() prefixes with this rank
+        } catch (RuntimeException e) { // a corrupt stream (absurd length, out of memory for it) breaks the ring too
+            throw fail("cannot receive from " + previous + ": " + e, e);
         } finally {
             sent.cancel(true);
         }
@@ -235,11 +245,15 @@ public final class TcpRing implements Collective {
 
     private float[] read(float[] into, int at, int end, boolean add) throws IOException {
         int length = in.readInt();
+        if (length < 0 || (into == null && length > MAX_GATHER_FLOATS)) {
+            throw new CollectiveException(previous + " announced " + length + " floats, not a"
+                    + " block of this ring (at most " + MAX_GATHER_FLOATS + " per gathered piece)");
+        }
         if (into == null) {
             into = new float[length];
             end = length;
         } else if (length != end - at) {
-            throw new CollectiveException("rank " + rank + ": " + previous + " sent " + length + " floats where "
+            throw new CollectiveException(previous + " sent " + length + " floats where "
                     + (end - at) + " were expected: the workers called the collective with different buffer sizes");
         }
         FloatBuffer floats = receivePiece.asFloatBuffer();

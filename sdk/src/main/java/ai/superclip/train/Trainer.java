@@ -9,6 +9,7 @@ import ai.superclip.data.ImagePreprocessor;
 import ai.superclip.data.ImageTextDataset;
 import ai.superclip.data.Position;
 import ai.superclip.distributed.Collective;
+import ai.superclip.distributed.CollectiveException;
 import ai.superclip.distributed.SingleProcess;
 import ai.superclip.inference.Model;
 import ai.superclip.interop.PretrainedModel;
@@ -164,6 +165,9 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("batch size " + config.batchSize() + " does not split evenly over "
                     + collective.size() + " workers");
         }
+        if (collective.size() > 1 && config.gradientCheckpointing()) {
+            throw new IllegalArgumentException("gradient checkpointing is not available in data-parallel training yet");
+        }
         this.collective = collective;
         return this;
     }
@@ -316,9 +320,6 @@ public final class Trainer implements AutoCloseable {
             }
             return;
         }
-        if (config.gradientCheckpointing()) {
-            throw new TrainingException("gradient checkpointing is not available in data-parallel training yet");
-        }
         if (collective.rank() == 0 && write) {
             SuperClipModel.writeWorkerArtifacts(artifacts, model, config.frozenPrefixes(), initialValues, config.seed());
         }
@@ -411,7 +412,7 @@ public final class Trainer implements AutoCloseable {
                     collective.barrier(); // no worker runs ahead of a checkpoint it may have to resume from
                 }
             }
-        } catch (OrtException e) {
+        } catch (OrtException | CollectiveException e) {
             throw new TrainingException("training failed at step " + (step + 1) + ": " + e.getMessage()
                     + "; last good checkpoint: " + store.latest().map(Path::toString).orElse("none"), e);
         }

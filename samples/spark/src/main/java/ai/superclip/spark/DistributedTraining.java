@@ -87,7 +87,7 @@ public final class DistributedTraining {
                 if (attempt >= maxRestarts) {
                     throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
                 }
-                LOG.warning("training attempt " + attempt + " failed (" + e.getMessage().lines().findFirst().orElse("")
+                LOG.warning("training attempt " + attempt + " failed (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
                         + "); starting again from the newest checkpoint in " + settings.output());
             }
         }
