@@ -17,10 +17,7 @@ import ai.superclip.runtime.StepOutputs;
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.tokenization.IdfStatistics;
 import ai.superclip.tokenization.TokenTargets;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,10 +42,7 @@ final class DataParallelStepRunner implements StepExecutor {
     private final OrtEnvironment env = OrtRuntime.environment();
     private final TrainingSession session;
     private final Collective collective;
-    private final TokenTargets targets;
-    private final String targetCaptions;
-    private final int context;
-    private final int imageSize;
+    private final StepInputs inputs;
     private final int embedDim;
     private final int accumulation;
     private final boolean superclip;
@@ -74,10 +68,7 @@ final class DataParallelStepRunner implements StepExecutor {
             int accumulation, int context, TokenTargets targets, String targetCaptions) throws OrtException {
         this.session = session;
         this.collective = collective;
-        this.targets = targets;
-        this.targetCaptions = targetCaptions;
-        this.context = context;
-        this.imageSize = model.vision().imageSize();
+        this.inputs = new StepInputs(model, context, targets, targetCaptions, 1);
         this.embedDim = model.embedDim();
         this.accumulation = accumulation;
         this.superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
@@ -127,7 +118,7 @@ final class DataParallelStepRunner implements StepExecutor {
         if (superclip) {
             for (int micro = 0; micro < k; micro++) {
                 Batch b = micros.get(micro);
-                captionIds[micro] = targets.sparse(StepRunner.rows(b.longBuffer(targetCaptions), b.size() * context));
+                captionIds[micro] = inputs.captions(b);
             }
             int[][] global = allGatherCaptions(captionIds);
             stepCaptions = global.length;
@@ -153,7 +144,7 @@ final class DataParallelStepRunner implements StepExecutor {
             samples += rows;
             Map<String, OnnxTensor> in = new HashMap<>();
             try {
-                feedPixelsAndIds(in, b, m);
+                inputs.putPixelsAndIds(in, b, m);
                 in.put(SuperClipModel.GLOBAL_IMAGE_EMBEDS, OnnxTensor.createTensor(env, FloatBuffer.wrap(half(features, 0)), new long[] {rows, embedDim}));
                 in.put(SuperClipModel.GLOBAL_TEXT_EMBEDS, OnnxTensor.createTensor(env, FloatBuffer.wrap(half(features, 1)), new long[] {rows, embedDim}));
                 float[] own = new float[rows * m];
@@ -163,7 +154,7 @@ final class DataParallelStepRunner implements StepExecutor {
                 in.put(SuperClipModel.OWN_ROWS, OnnxTensor.createTensor(env, FloatBuffer.wrap(own), new long[] {rows, m}));
                 in.put(SuperClipModel.CLS_SHARE, OnnxTensor.createTensor(env, new float[] {(float) m / rows}));
                 if (superclip) {
-                    feedTargets(in, idf, captionIds[micro], stepCaptions, m);
+                    inputs.putTargets(in, idf, captionIds[micro], stepCaptions, m);
                 }
                 Map<String, OnnxTensor> all = new HashMap<>(in);
                 all.putAll(gradientScalars);
@@ -257,7 +248,7 @@ final class DataParallelStepRunner implements StepExecutor {
     private StepOutputs runInjection(Batch b, int rows) throws OrtException {
         Map<String, OnnxTensor> in = new HashMap<>(injectionScalars);
         try {
-            feedPixelsAndIds(in, b, rows);
+            inputs.putPixelsAndIds(in, b, rows);
             for (String name : trainable) {
                 in.put(name, evalOut.get(name)); // the gradient outputs' tensors, fed back in
             }
@@ -279,24 +270,6 @@ final class DataParallelStepRunner implements StepExecutor {
                 g.put(i, 0f);
             }
         }
-    }
-
-    private void feedPixelsAndIds(Map<String, OnnxTensor> in, Batch b, int rows) throws OrtException {
-        in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, StepRunner.rows(b.images(), rows * 3 * imageSize * imageSize),
-                new long[] {rows, 3, imageSize, imageSize}));
-        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env,
-                StepRunner.rows(b.longBuffer(SuperClipModel.INPUT_IDS), rows * context), new long[] {rows, context}));
-    }
-
-    private void feedTargets(Map<String, OnnxTensor> in, IdfStatistics idf, int[][] captions, int stepCaptions, int m)
-            throws OrtException {
-        LongBuffer ids = ByteBuffer.allocateDirect(m * context * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
-        FloatBuffer weights = StepRunner.directFloats(m * context);
-        idf.normalisedTargets(captions, stepCaptions, context, ids, weights);
-        ids.clear();
-        weights.clear();
-        in.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, ids, new long[] {m, context}));
-        in.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env, weights, new long[] {m, context}));
     }
 
     /** Image ([0]) or text ([1]) rows of every worker's features, in rank order. */

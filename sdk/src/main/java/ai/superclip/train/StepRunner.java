@@ -36,16 +36,11 @@ final class StepRunner implements StepExecutor {
 
     private final OrtEnvironment env = OrtRuntime.environment();
     private final TrainingSession session;
-    private final TokenTargets targets;
-    private final String targetCaptions;
-    private final int context;
-    private final int imageSize;
+    private final StepInputs inputs;
     private final int accumulation;
     private final boolean superclip;
     private final float weightDecay;
     private final FloatBuffer decayValue = directFloats(1);
-    private final LongBuffer targetIds;
-    private final FloatBuffer targetWeights;
     private final Map<String, OnnxTensor> in = new HashMap<>();
     private final List<String> batchInputs;
     private final OnnxTensor gradientScale;
@@ -59,16 +54,10 @@ final class StepRunner implements StepExecutor {
     StepRunner(TrainingSession session, ModelConfig model, int batchSize, int accumulation, int context,
             TokenTargets targets, String targetCaptions) throws OrtException {
         this.session = session;
-        this.targets = targets;
-        this.targetCaptions = targetCaptions;
-        this.context = context;
-        this.imageSize = model.vision().imageSize();
+        this.inputs = new StepInputs(model, context, targets, targetCaptions, batchSize);
         this.accumulation = accumulation;
         this.superclip = model.loss() == ModelConfig.Loss.SUPERCLIP;
         this.weightDecay = model.adamW().weightDecay();
-        this.targetIds = ByteBuffer.allocateDirect(batchSize * context * Long.BYTES).order(ByteOrder.nativeOrder())
-                .asLongBuffer();
-        this.targetWeights = directFloats(batchSize * context);
         this.batchInputs = superclip
                 ? List.of(SuperClipModel.PIXELS, SuperClipModel.INPUT_IDS, SuperClipModel.CLS_TARGET_IDS,
                         SuperClipModel.CLS_TARGET_WEIGHTS)
@@ -100,7 +89,7 @@ final class StepRunner implements StepExecutor {
         if (superclip) {
             for (int micro = 0; micro < k; micro++) {
                 Batch b = micros.get(micro);
-                captionIds[micro] = targets.sparse(rows(b.longBuffer(targetCaptions), b.size() * context));
+                captionIds[micro] = inputs.captions(b);
                 stepCaptions += b.size();
             }
             idf.update(concat(captionIds, stepCaptions));
@@ -115,15 +104,9 @@ final class StepRunner implements StepExecutor {
             decayValue.put(0, micro == k - 1 ? (float) (lr * weightDecay) : 0f);
             Batch b = micros.get(micro);
             int n = b.size();
-            feed(b, n);
+            inputs.putPixelsAndIds(in, b, n);
             if (superclip) {
-                targetIds.clear();
-                targetWeights.clear();
-                idf.normalisedTargets(captionIds[micro], stepCaptions, context, targetIds, targetWeights);
-                in.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, rows(targetIds, n * context),
-                        new long[] {n, context}));
-                in.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env, rows(targetWeights, n * context),
-                        new long[] {n, context}));
+                inputs.putTargets(in, idf, captionIds[micro], stepCaptions, n);
             }
             try {
                 session.trainStep(in, out.tensors);
@@ -146,13 +129,6 @@ final class StepRunner implements StepExecutor {
         }
         session.lazyResetGrad();
         return new Outcome(loss, clip, cls, scale, samples, finite);
-    }
-
-    private void feed(Batch b, int n) throws OrtException {
-        in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env, rows(b.images(), n * 3 * imageSize * imageSize),
-                new long[] {n, 3, imageSize, imageSize}));
-        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env,
-                rows(b.longBuffer(SuperClipModel.INPUT_IDS), n * context), new long[] {n, context}));
     }
 
     @Override

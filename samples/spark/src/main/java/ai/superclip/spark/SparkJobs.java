@@ -42,10 +42,23 @@ public final class SparkJobs {
         System.exit(code);
     }
 
-    /** Options every job has. */
-    static final class Common {
+    /** The Spark master option every job has, and the session builder it configures. */
+    static final class Master {
         @Option(names = "--master", description = "Spark master, e.g. local[2] (default: as spark-submit sets it)")
         String master;
+
+        SparkSession.Builder builder(String job) {
+            SparkSession.Builder builder = SparkSession.builder().appName("superclip-spark " + job);
+            if (master != null) {
+                builder.master(master);
+            }
+            return builder;
+        }
+    }
+
+    /** Options every corpus job has. */
+    static final class Common {
+        @Mixin Master master;
 
         @Option(names = "--output", required = true, description = "output folder (any Hadoop file system URI)")
         String output;
@@ -58,10 +71,7 @@ public final class SparkJobs {
         boolean shipModel;
 
         SparkSession session(String job, String model) {
-            SparkSession.Builder builder = SparkSession.builder().appName("superclip-spark " + job);
-            if (master != null) {
-                builder.master(master);
-            }
+            SparkSession.Builder builder = master.builder(job);
             if (shipModel && model != null) {
                 // As spark-submit --files does: set before the context starts. (Spark 4 does not give tasks of an
                 // isolated session the files that SparkContext.addFile adds later.)
@@ -236,8 +246,7 @@ public final class SparkJobs {
             description = "Synchronous data-parallel training, one barrier task per worker (docs/distributed.md): every"
                     + " step equals one process's step over the global --batch-size.")
     static final class Train implements Callable<Integer> {
-        @Option(names = "--master", description = "Spark master, e.g. local[2] (default: as spark-submit sets it)")
-        String master;
+        @Mixin Master master;
 
         @Option(names = "--num-workers", required = true, description = "workers (barrier tasks); needs as many task slots")
         int workers;
@@ -287,14 +296,10 @@ public final class SparkJobs {
 
         @Override
         public Integer call() {
-            SparkSession.Builder builder = SparkSession.builder().appName("superclip-spark train");
-            if (master != null) {
-                builder.master(master);
-            }
             DistributedTraining.Settings settings = new DistributedTraining.Settings(preset, trainData, workers, batchSize,
                     accumulation, steps, learningRate, warmup, seed, threads, checkpointEvery, keepCheckpoints,
                     Path.of(output).toAbsolutePath().toString(), timeoutSeconds, -1, -1);
-            DistributedTraining.run(builder.getOrCreate(), settings, maxRestarts).forEach(System.out::println);
+            DistributedTraining.run(master.builder("train").getOrCreate(), settings, maxRestarts).forEach(System.out::println);
             return 0;
         }
     }

@@ -1,0 +1,79 @@
+package ai.superclip.train;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.superclip.data.Batch;
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.SuperClipModel;
+import ai.superclip.runtime.OrtRuntime;
+import ai.superclip.tokenization.IdfStatistics;
+import ai.superclip.tokenization.TokenTargets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+
+/**
+ * What a micro-batch feeds the model, for both step runners (one process's and a data-parallel worker's): its
+ * pixels and token ids, its captions' distinct ids, and the classification targets built from them with the IDF
+ * statistics. The target buffers are reused: feed one micro-batch's tensors and close them before the next.
+ */
+final class StepInputs {
+    private final OrtEnvironment env = OrtRuntime.environment();
+    private final int imageSize;
+    private final int context;
+    private final TokenTargets targets;
+    private final String targetCaptions;
+    private LongBuffer targetIds;
+    private FloatBuffer targetWeights;
+
+    /**
+     * @param targetCaptions the batch buffer whose captions the classification term reads (the contrastive ids, or
+     *     DualCaption's second captions)
+     * @param rows           the most rows a micro-batch has
+     */
+    StepInputs(ModelConfig model, int context, TokenTargets targets, String targetCaptions, int rows) {
+        this.imageSize = model.vision().imageSize();
+        this.context = context;
+        this.targets = targets;
+        this.targetCaptions = targetCaptions;
+        this.targetIds = ByteBuffer.allocateDirect(rows * context * Long.BYTES).order(ByteOrder.nativeOrder())
+                .asLongBuffer();
+        this.targetWeights = StepRunner.directFloats(rows * context);
+    }
+
+    /** Each caption's distinct token ids, as the classification term and the IDF statistics count them. */
+    int[][] captions(Batch b) {
+        return targets.sparse(StepRunner.rows(b.longBuffer(targetCaptions), b.size() * context));
+    }
+
+    /** The first {@code rows} images [rows, 3, S, S] and token ids [rows, L] of {@code b}. */
+    void putPixelsAndIds(Map<String, OnnxTensor> in, Batch b, int rows) throws OrtException {
+        in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env,
+                StepRunner.rows(b.images(), rows * 3 * imageSize * imageSize), new long[] {rows, 3, imageSize, imageSize}));
+        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env,
+                StepRunner.rows(b.longBuffer(SuperClipModel.INPUT_IDS), rows * context), new long[] {rows, context}));
+    }
+
+    /**
+     * The sparse classification targets [rows, L] of {@code captions}, weighted with {@code idf} as a step of
+     * {@code stepCaptions} captions sees it.
+     */
+    void putTargets(Map<String, OnnxTensor> in, IdfStatistics idf, int[][] captions, int stepCaptions, int rows)
+            throws OrtException {
+        if (targetIds.capacity() < rows * context) {
+            targetIds = ByteBuffer.allocateDirect(rows * context * Long.BYTES).order(ByteOrder.nativeOrder())
+                    .asLongBuffer();
+            targetWeights = StepRunner.directFloats(rows * context);
+        }
+        targetIds.clear();
+        targetWeights.clear();
+        idf.normalisedTargets(captions, stepCaptions, context, targetIds, targetWeights);
+        in.put(SuperClipModel.CLS_TARGET_IDS, OnnxTensor.createTensor(env, StepRunner.rows(targetIds, rows * context),
+                new long[] {rows, context}));
+        in.put(SuperClipModel.CLS_TARGET_WEIGHTS, OnnxTensor.createTensor(env,
+                StepRunner.rows(targetWeights, rows * context), new long[] {rows, context}));
+    }
+}
