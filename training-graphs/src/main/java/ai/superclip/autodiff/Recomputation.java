@@ -35,8 +35,8 @@ import java.util.stream.Stream;
  *   common-subexpression elimination, which merges such identical nodes, does not fold the copy back into the
  *   forward pass.
  * </ul>
- * Nodes of a segment that read no activation (a weight's transpose) are merged with the forward pass's by that
- * elimination; they are parameter-sized and needed by the backward pass either way.
+ * Nodes of a segment that read no activation (a weight's transpose) may still be merged with the forward pass's by
+ * that elimination; they are parameter-sized and needed by the backward pass either way.
  */
 final class Recomputation {
     private final Graph graph;
@@ -79,7 +79,8 @@ final class Recomputation {
             for (Value in : n.inputs()) {
                 b.input(in == null ? null : recomputed.computeIfAbsent(in, v -> gate(v, wait)));
             }
-            List<Value> outs = b.outputs(n.outputs().stream().map(TypedShape::of).toArray(TypedShape[]::new)).buildAll();
+            TypedShape[] types = n.outputs().stream().map(TypedShape::of).toArray(TypedShape[]::new);
+            List<Value> outs = b.outputs(types).buildAll();
             for (int i = 0; i < outs.size(); i++) {
                 recomputed.put(n.output(i), outs.get(i));
             }
@@ -88,7 +89,7 @@ final class Recomputation {
         return null;
     }
 
-    /** An activation entering the segment, exactly, once {@code wait} is known; inputs, parameters and constants as they are. */
+    /** An activation entering the segment, passed on once {@code wait} is known; inputs and constants as they are. */
     private Value gate(Value v, Value wait) {
         return v.producer() == null ? v : graph.apply(Op.WHERE, wait, v, v);
     }
