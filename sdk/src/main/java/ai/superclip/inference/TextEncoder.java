@@ -74,14 +74,7 @@ public final class TextEncoder implements AutoCloseable {
     private float[][] run(LongBuffer rows, int n) throws OrtException {
         int context = tokenizer.contextLength();
         int length = trims ? trimmedLength(rows, n, context) : context;
-        LongBuffer input = rows;
-        if (length < context) {
-            trimmed.clear();
-            for (int r = 0; r < n; r++) {
-                trimmed.put(rows.slice(r * context, length));
-            }
-            input = trimmed.flip();
-        }
+        LongBuffer input = length < context ? trimmedRows(rows, n, context, length, trimmed) : rows;
         try (OnnxTensor t = OnnxTensor.createTensor(env, input, new long[] {n, length});
                 OrtSession.Result r = session.run(Map.of(SuperClipModel.INPUT_IDS, t))) {
             return (float[][]) r.get(0).getValue();
@@ -105,6 +98,18 @@ public final class TextEncoder implements AutoCloseable {
             longest = Math.max(longest, end + 1);
         }
         return longest;
+    }
+
+    /**
+     * The first {@code length} ids of each of {@code n} rows [n, context] of {@code rows} (from index 0), packed
+     * into {@code into} as [n, length], which is returned ready to read.
+     */
+    public static LongBuffer trimmedRows(LongBuffer rows, int n, int context, int length, LongBuffer into) {
+        into.clear();
+        for (int r = 0; r < n; r++) {
+            into.put(rows.slice(r * context, length));
+        }
+        return into.flip();
     }
 
     /** Embeds one caption. */

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.superclip.data.Batch;
+import ai.superclip.inference.TextEncoder;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.runtime.OrtRuntime;
@@ -17,8 +18,9 @@ import java.util.Map;
 
 /**
  * What a micro-batch feeds the model, for both step runners (one process's and a data-parallel worker's): its
- * pixels and token ids, its captions' distinct ids, and the classification targets built from them with the IDF
- * statistics. The target buffers are reused: feed one micro-batch's tensors and close them before the next.
+ * pixels and token ids (trimmed to its longest caption), its captions' distinct ids, and the classification targets
+ * built from them with the IDF statistics. The buffers are reused: feed one micro-batch's tensors and close them
+ * before the next.
  */
 final class StepInputs {
     private final OrtEnvironment env = OrtRuntime.environment();
@@ -28,6 +30,7 @@ final class StepInputs {
     private final String targetCaptions;
     private LongBuffer targetIds;
     private FloatBuffer targetWeights;
+    private LongBuffer trimmedIds;
 
     /**
      * @param targetCaptions the batch buffer whose captions the classification term reads (the contrastive ids, or
@@ -39,9 +42,13 @@ final class StepInputs {
         this.context = context;
         this.targets = targets;
         this.targetCaptions = targetCaptions;
-        this.targetIds = ByteBuffer.allocateDirect(rows * context * Long.BYTES).order(ByteOrder.nativeOrder())
-                .asLongBuffer();
+        this.targetIds = longs(rows * context);
         this.targetWeights = StepRunner.directFloats(rows * context);
+        this.trimmedIds = longs(rows * context);
+    }
+
+    private static LongBuffer longs(int n) {
+        return ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
     /** Each caption's distinct token ids, as the classification term and the IDF statistics count them. */
@@ -49,12 +56,21 @@ final class StepInputs {
         return targets.sparse(StepRunner.rows(b.longBuffer(targetCaptions), b.size() * context));
     }
 
-    /** The first {@code rows} images [rows, 3, S, S] and token ids [rows, L] of {@code b}. */
+    /**
+     * The first {@code rows} images [rows, 3, S, S] and token ids of {@code b}, the ids trimmed to the longest of
+     * those captions ([rows, T], T through its end-of-text token): the text tower's causal mask keeps every position
+     * after a caption's end-of-text token from its feature, so the loss and gradients are those of [rows, L].
+     */
     void putPixelsAndIds(Map<String, OnnxTensor> in, Batch b, int rows) throws OrtException {
         in.put(SuperClipModel.PIXELS, OnnxTensor.createTensor(env,
                 StepRunner.rows(b.images(), rows * 3 * imageSize * imageSize), new long[] {rows, 3, imageSize, imageSize}));
+        LongBuffer ids = StepRunner.rows(b.longBuffer(SuperClipModel.INPUT_IDS), rows * context);
+        int length = TextEncoder.trimmedLength(ids, rows, context);
+        if (trimmedIds.capacity() < rows * length) {
+            trimmedIds = longs(rows * context);
+        }
         in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env,
-                StepRunner.rows(b.longBuffer(SuperClipModel.INPUT_IDS), rows * context), new long[] {rows, context}));
+                TextEncoder.trimmedRows(ids, rows, context, length, trimmedIds), new long[] {rows, length}));
     }
 
     /**
@@ -64,8 +80,7 @@ final class StepInputs {
     void putTargets(Map<String, OnnxTensor> in, IdfStatistics idf, int[][] captions, int stepCaptions, int rows)
             throws OrtException {
         if (targetIds.capacity() < rows * context) {
-            targetIds = ByteBuffer.allocateDirect(rows * context * Long.BYTES).order(ByteOrder.nativeOrder())
-                    .asLongBuffer();
+            targetIds = longs(rows * context);
             targetWeights = StepRunner.directFloats(rows * context);
         }
         targetIds.clear();

@@ -314,7 +314,7 @@ class OpGradientTest {
     private static Value attentionBlock(Value x) {
         Graph g = x.graph();
         Transformer t = new Transformer(8, 1, 2, 16, Activation.GELU, true, Transformer.Initialisation.CLIP_TEXT);
-        Value mask = Transformer.causalMask(g, 4);
+        Value mask = Transformer.causalMask(x);
         return g.inScope("block", () -> t.block(x, mask));
     }
 }

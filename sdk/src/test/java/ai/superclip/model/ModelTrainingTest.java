@@ -10,12 +10,14 @@ import ai.superclip.artifacts.OrtCheckpoint;
 import ai.superclip.artifacts.TrainingArtifacts;
 import ai.superclip.graph.Parameter;
 import ai.superclip.graph.Value;
+import ai.superclip.inference.TextEncoder;
 import ai.superclip.model.ModelConfig.Loss;
 import ai.superclip.oracle.OracleParity;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.StepOutputs;
 import ai.superclip.runtime.TrainingSession;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -103,6 +105,60 @@ class ModelTrainingTest {
             boolean zeroInitialised = largestDecay == 0; // biases: decay or not, they stay put
             assertTrue(zeroInitialised || largestDecay > 10 * tolerance, p.name() + ": the check must tell decay from none");
         }
+    }
+
+    /**
+     * A batch's captions trimmed to its longest (through the end-of-text token) train exactly as at full length: the
+     * causal mask keeps every later position from the pooled feature. Two sessions from one checkpoint, one fed
+     * [B, 77], the other [B, T], take two steps each: same losses, same parameters.
+     */
+    @Test
+    void captionsTrimmedToTheLongestTrainLikeFullLength() throws Exception {
+        // eps 1e-3, as above: AdamW's step lr·g/(|g| + eps) would turn the GEMMs' rounding differences (the batch's
+        // text rows are 4·12 instead of 4·77) at near-zero gradients into visible parameter differences
+        ModelConfig config = new ModelConfig(TINY.embedDim(), TINY.vision(), TINY.text(), TINY.loss(), TINY.lambda(),
+                new AdamW(0.9f, 0.98f, 1e-3f, 0.2f));
+        SuperClipModel.writeTrainingArtifacts(dir, config, List.of(), Map.of(), 3);
+        TestBatch batch = TestBatch.random(config, 4, 7);
+        int context = config.text().contextLength();
+        int length = TextEncoder.trimmedLength(LongBuffer.wrap(batch.ids()), batch.size(), context);
+        assertTrue(length < context / 4, "the test captions are short: " + length);
+        long[] trimmed = new long[batch.size() * length];
+        for (int r = 0; r < batch.size(); r++) {
+            System.arraycopy(batch.ids(), r * context, trimmed, r * length, length);
+        }
+        float[][] losses = new float[2][2];
+        for (int run = 0; run < 2; run++) {
+            Map<String, OnnxTensor> inputs = trainInputs(batch);
+            if (run == 1) {
+                inputs.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(trimmed),
+                        new long[] {batch.size(), length})).close();
+            }
+            try (TrainingSession s = open(dir)) {
+                for (int step = 0; step < 2; step++) {
+                    losses[run][step] = step(s, inputs);
+                }
+                s.saveCheckpoint(dir.resolve("run" + run), false);
+            } finally {
+                inputs.values().forEach(OnnxTensor::close);
+            }
+        }
+        Map<String, float[]> full = weights(dir.resolve("run0"));
+        Map<String, float[]> cut = weights(dir.resolve("run1"));
+        double worst = 0;
+        for (Map.Entry<String, float[]> e : full.entrySet()) {
+            float[] a = e.getValue();
+            float[] b = cut.get(e.getKey());
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            }
+        }
+        System.out.printf("captions trimmed to %d of %d positions: losses %s vs %s, largest parameter difference %.1e%n",
+                length, context, java.util.Arrays.toString(losses[0]), java.util.Arrays.toString(losses[1]), worst);
+        for (int step = 0; step < 2; step++) {
+            assertEquals(losses[0][step], losses[1][step], 1e-6 * Math.abs(losses[0][step]), "loss at step " + step);
+        }
+        assertTrue(worst <= 1e-6, "largest parameter difference " + worst);
     }
 
     /**

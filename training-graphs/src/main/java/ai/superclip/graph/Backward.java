@@ -82,14 +82,23 @@ public final class Backward {
             return grad;
         }
         Value reduced = grad.sum(true, axes.stream().mapToLong(Long::longValue).toArray());
-        return extra > 0 ? graph.apply(Op.RESHAPE, reduced, reshapeTarget(target)) : reduced;
+        return extra > 0 ? reshapeLike(reduced, target) : reduced;
     }
 
     /** A shape tensor valid as a Reshape target for {@code v} (at most one -1), as a constant when possible. */
-    public Value reshapeTarget(Value v) {
+    private Value reshapeTarget(Value v) {
         long[] s = v.shape();
         long unknown = java.util.Arrays.stream(s).filter(d -> d < 0).count();
         return unknown <= 1 ? graph.longs(s) : graph.apply(Op.SHAPE, v);
+    }
+
+    /**
+     * {@code v} reshaped to {@code like}'s shape; with more than one dimension of it unknown until run time, to
+     * {@code like}'s run-time shape, its known dimensions declared.
+     */
+    public Value reshapeLike(Value v, Value like) {
+        return graph.node(Op.RESHAPE).input(v).input(reshapeTarget(like)).outputs(new TypedShape(v.dtype(), like.shape()))
+                .build();
     }
 
     /** The exact shape of {@code v} as an int64 tensor: a constant if static, else a Shape node. */

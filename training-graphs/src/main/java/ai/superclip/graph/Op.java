@@ -313,7 +313,7 @@ public enum Op {
 
         @Override
         void backward(Backward b) {
-            b.set(0, b.graph().apply(RESHAPE, b.dy(), b.reshapeTarget(b.x(0))));
+            b.set(0, b.reshapeLike(b.dy(), b.x(0)));
         }
     },
     TRANSPOSE("Transpose", Attr.PERM) {

@@ -23,7 +23,8 @@ import java.util.Map;
  * tower ({@link TextTower}), the learned {@code logit_scale}, and for the SuperCLIP loss the classification
  * head {@code superclip_head.*} on the mean patch token.
  *
- * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, L]
+ * <p>Graph inputs: {@value #PIXELS} float [B, 3, S, S] (already normalised), {@value #INPUT_IDS} int64 [B, T]
+ * (T at most the context length L, the batch trimmed to its longest caption or not: the same loss and gradients)
  * and, for SuperCLIP, the caption's IDF-weighted, L1-normalised multi-hot tokens given sparsely:
  * {@value #CLS_TARGET_IDS} int64 [B, L] (its distinct ids, padded) and {@value #CLS_TARGET_WEIGHTS} float [B, L]
  * (their weights, 0 on padding). The training loss is {@value #CLIP_LOSS} + λ·{@value #CLS_LOSS}; both terms are extra outputs
@@ -100,7 +101,7 @@ public final class SuperClipModel {
     private static Training build(ModelConfig config, boolean worker) {
         Graph g = new Graph();
         Value pixels = pixels(g, config, Shape.UNKNOWN);
-        Value ids = inputIds(g, config, Shape.UNKNOWN);
+        Value ids = inputIds(g, config, Shape.UNKNOWN, Shape.UNKNOWN); // captions trimmed per batch
         VisionTower vision = new VisionTower(config.vision(), config.embedDim());
         Value tokens = vision.tokens(pixels);
         Value image = Functions.l2Normalize(vision.features(tokens));

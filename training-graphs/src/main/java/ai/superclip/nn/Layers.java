@@ -4,6 +4,7 @@ import ai.superclip.graph.Attr;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.Op;
+import ai.superclip.graph.TypedShape;
 import ai.superclip.graph.Value;
 import java.util.Arrays;
 
@@ -46,16 +47,13 @@ public final class Layers {
     }
 
     /**
-     * x W^T + b for x of any rank >= 2, W [out, in]: flattened to one Gemm, then shaped back; with more than one
-     * dimension unknown until run time (batch and sequence length), one MatMul on W^T broadcast over them, plus b.
+     * x W^T + b for x of any rank >= 2, W [out, in]: flattened to one Gemm, then shaped back (to x's run-time shape
+     * when more than one of its dimensions is unknown until run time, e.g. batch and caption length).
      */
     public static Value affine(Value x, Value weight, Value bias) {
         Graph g = x.graph();
         long in = weight.dim(1);
         long out = weight.dim(0);
-        if (Arrays.stream(x.shape()).filter(d -> d < 0).count() > 1) {
-            return x.matmul(weight.transpose(1, 0)).add(bias);
-        }
         Value rows = x.rank() == 2 ? x : x.reshape(-1, in);
         Value y = g.node(Op.GEMM).attr(Attr.TRANS_B, 1L).input(rows).input(weight).input(bias).build();
         if (x.rank() == 2) {
@@ -63,7 +61,12 @@ public final class Layers {
         }
         long[] shape = x.shape();
         shape[shape.length - 1] = out;
-        return y.reshape(shape);
+        if (Arrays.stream(shape).filter(d -> d < 0).count() <= 1) {
+            return y.reshape(shape);
+        }
+        Value leading = g.apply(Op.SLICE, g.apply(Op.SHAPE, x), g.longs(0), g.longs(x.rank() - 1));
+        Value target = g.node(Op.CONCAT).attr(Attr.AXIS, 0L).input(leading).input(g.longs(out)).build();
+        return g.node(Op.RESHAPE).input(y).input(target).outputs(new TypedShape(y.dtype(), shape)).build();
     }
 
     /** Learned table of shape {@code shape} under {@code name}, Normal(0, std) (positional tables, class token). */

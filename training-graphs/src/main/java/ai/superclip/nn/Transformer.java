@@ -1,6 +1,7 @@
 package ai.superclip.nn;
 
 import ai.superclip.graph.Attr;
+import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Init;
 import ai.superclip.graph.Op;
@@ -48,7 +49,7 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
     /** Applies the stack to x [B, T, D], each block a recomputable segment ({@link Graph#segment}). */
     public Value apply(Value x) {
         Graph g = x.graph();
-        Value mask = causal && !g.isInference() ? causalMask(g, x.dim(1)) : null; // the fused kernel masks itself
+        Value mask = causal && !g.isInference() ? causalMask(x) : null; // the fused kernel masks itself
         Value h = x;
         for (int i = 0; i < layers; i++) {
             final Value in = h;
@@ -67,7 +68,6 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
     public Value attention(Value x, Value mask) {
         Graph g = x.graph();
         return g.inScope("attn", () -> {
-            long t = x.dim(1);
             long headDim = width / heads;
             boolean text = initialisation == Initialisation.CLIP_TEXT;
             Init inInit = text ? Init.normal(Math.pow(width, -0.5)) : Init.uniform(Math.sqrt(6.0 / (4.0 * width)));
@@ -81,21 +81,21 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
             }
             Value qkv = Layers.affine(x, inW, inB);
             var parts = g.node(Op.SPLIT).attr(Attr.AXIS, -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
-            Value q = heads(parts.get(0), t, headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
-            Value kT = heads(parts.get(1), t, headDim, 0, 2, 3, 1);
-            Value v = heads(parts.get(2), t, headDim, 0, 2, 1, 3);
+            Value q = heads(parts.get(0), headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
+            Value kT = heads(parts.get(1), headDim, 0, 2, 3, 1);
+            Value v = heads(parts.get(2), headDim, 0, 2, 1, 3);
             Value scores = q.matmul(kT);
             if (mask != null) {
                 scores = scores.add(mask);
             }
-            Value context = scores.softmax(-1).matmul(v).transpose(0, 2, 1, 3).reshape(-1, t, width);
+            Value context = scores.softmax(-1).matmul(v).transpose(0, 2, 1, 3).reshape(0, 0, width);
             return Layers.linear(context, "out_proj", width, outInit, Init.zeros());
         });
     }
 
-    /** [B, T, D] to per-head layout by {@code perm} applied to [B, T, H, hd]. */
-    private Value heads(Value x, long t, long headDim, long... perm) {
-        return x.reshape(-1, t, heads, headDim).transpose(perm);
+    /** [B, T, D] to per-head layout by {@code perm} applied to [B, T, H, hd] (B and T copied: either may be unknown). */
+    private Value heads(Value x, long headDim, long... perm) {
+        return x.reshape(0, 0, heads, headDim).transpose(perm);
     }
 
     /** The MLP: {@code mlp.c_fc}, activation, {@code mlp.c_proj}; biases nn.Linear's default. */
@@ -115,9 +115,19 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
         return Init.normal(Math.pow(width, -0.5) * Math.pow(2.0 * layers, -0.5));
     }
 
-    /** Additive mask [T, T]: 0 on and below the diagonal, -inf above. */
-    public static Value causalMask(Graph g, long t) {
-        return g.constant(causalMaskValues((int) t), t, t);
+    /**
+     * Additive mask [T, T] for x [B, T, D]: 0 on and below the diagonal, -inf above; a constant when T is known, else
+     * built at run time from T.
+     */
+    public static Value causalMask(Value x) {
+        Graph g = x.graph();
+        long t = x.dim(1);
+        if (t >= 0) {
+            return g.constant(causalMaskValues((int) t), t, t);
+        }
+        Value positions = Functions.arangeOfDim(x, 1);
+        Value visible = g.apply(Op.LESS_OR_EQUAL, positions.unsqueeze(0), positions.unsqueeze(1)); // key <= query
+        return g.apply(Op.WHERE, visible, g.scalar(0, DType.FLOAT), g.scalar(Float.NEGATIVE_INFINITY, DType.FLOAT));
     }
 
     /** The values of {@link #causalMask}, row-major. */

@@ -128,6 +128,11 @@ public final class BenchRunner {
                 Map<String, Object> entry = trainStep(slot, preset, config, data, attainable);
                 train.put(slot, entry);
                 speedup.put("train_step_" + slot, entry.get("speedup"));
+                if (slot.equals("tiny")) {
+                    Map<String, Object> trim = trainTrimming(config, data);
+                    entry.put("trimmed_captions", trim);
+                    speedup.put("train_trim_speedup_tiny", trim.get("speedup"));
+                }
                 head.put(slot, headCost(slot, config, data));
                 if (slot.equals("mid")) {
                     speedup.put("matmul_share_mid", entry.get("matmul_share"));
@@ -208,6 +213,31 @@ public final class BenchRunner {
         }
         entry.put("load_average", load);
         return entry;
+    }
+
+    /**
+     * Our train step with the token ids at full context length (as libtorch gets them) against trimmed to the
+     * batch's longest caption (as the trainer feeds them: the same loss and gradients), alternating.
+     */
+    private Map<String, Object> trainTrimming(ModelConfig config, SyntheticInputs data) throws Exception {
+        Path artifacts = o.workDir().resolve("artifacts-tiny");
+        Map<String, Object> m = new LinkedHashMap<>();
+        double load = loadAverage();
+        try (OrtTrain full = new OrtTrain(config, artifacts, data, userRun, userRun.sessionOptions(), false);
+                OrtTrain trimmed = new OrtTrain(config, artifacts, data, userRun, userRun.sessionOptions(), true)) {
+            Map<String, Harness.Task> tasks = new LinkedHashMap<>();
+            tasks.put("full", full::step);
+            tasks.put("trimmed", trimmed::step);
+            Map<String, Stats> s = Harness.alternate(o.warmup(), o.iterations(), tasks);
+            m.put("trimmed_length", TextEncoder.trimmedLength(data.ids, data.batch, config.text().contextLength()));
+            m.put("full", s.get("full").toMap());
+            m.put("trimmed", s.get("trimmed").toMap());
+            m.put("speedup", Stats.round(s.get("full").median() / s.get("trimmed").median()));
+            m.put("load_average", load);
+            addRow("train step tiny, captions trimmed (L " + m.get("trimmed_length") + ")", s.get("trimmed"),
+                    s.get("full"), load, "ms; full length as the other");
+        }
+        return m;
     }
 
     /** Step time with the SuperCLIP loss against the CLIP loss, ours only, alternating. */
@@ -389,11 +419,8 @@ public final class BenchRunner {
                     .asLongBuffer();
             tokenizer.encodeBatch(source.getValue(), full);
             int length = TextEncoder.trimmedLength(full, b, context);
-            LongBuffer trimmed = ByteBuffer.allocateDirect(b * length * Long.BYTES).order(ByteOrder.nativeOrder())
-                    .asLongBuffer();
-            for (int r = 0; r < b; r++) {
-                trimmed.put(full.slice(r * context, length));
-            }
+            LongBuffer trimmed = TextEncoder.trimmedRows(full, b, context, length, ByteBuffer.allocateDirect(
+                    b * length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer());
             double load = loadAverage();
             try (OrtInference all = OrtInference.open(textEncoder, settings, SuperClipModel.INPUT_IDS, full.rewind(),
                     new long[] {b, context}, SuperClipModel.TEXT_EMBEDS, new long[] {b, embedDim});

@@ -4,13 +4,17 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.superclip.artifacts.TrainingArtifacts;
+import ai.superclip.inference.TextEncoder;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.runtime.StepOutputs;
 import ai.superclip.runtime.TrainingSession;
 import ai.superclip.train.TrainingConfig;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +52,15 @@ public final class OrtTrain implements AutoCloseable {
     /** As above, with the session settings {@code options} (a profiling variant of the run's). */
     public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, TrainingConfig run,
             TrainingSession.Options options) throws OrtException {
+        this(config, dir, data, run, options, false);
+    }
+
+    /**
+     * As above; with {@code trimCaptions} the token ids go in trimmed to the batch's longest caption, as the
+     * trainer feeds them (the same loss and gradients), instead of at full context length, as libtorch gets them.
+     */
+    public OrtTrain(ModelConfig config, Path dir, SyntheticInputs data, TrainingConfig run,
+            TrainingSession.Options options, boolean trimCaptions) throws OrtException {
         this.learningRate = (float) run.learningRate();
         OrtEnvironment env = OrtRuntime.environment();
         session = TrainingSession.open(dir, options);
@@ -57,8 +70,11 @@ public final class OrtTrain implements AutoCloseable {
             Map<String, OnnxTensor> available = new LinkedHashMap<>();
             available.put(SuperClipModel.PIXELS, track(OnnxTensor.createTensor(env, data.pixels.duplicate().rewind(),
                     new long[] {b, 3, s, s})));
-            available.put(SuperClipModel.INPUT_IDS, track(OnnxTensor.createTensor(env, data.ids.duplicate().rewind(),
-                    new long[] {b, config.text().contextLength()})));
+            int context = config.text().contextLength();
+            int length = trimCaptions ? TextEncoder.trimmedLength(data.ids, b, context) : context;
+            LongBuffer ids = TextEncoder.trimmedRows(data.ids, b, context, length, ByteBuffer.allocateDirect(
+                    b * length * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer());
+            available.put(SuperClipModel.INPUT_IDS, track(OnnxTensor.createTensor(env, ids, new long[] {b, length})));
             if (config.loss() == ModelConfig.Loss.SUPERCLIP) {
                 long[] targetShape = {b, config.text().contextLength()};
                 available.put(SuperClipModel.CLS_TARGET_IDS, track(OnnxTensor.createTensor(env,

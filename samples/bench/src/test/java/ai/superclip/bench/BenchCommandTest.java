@@ -98,6 +98,9 @@ class BenchCommandTest {
                     speedup.get("int8_over_float_" + kind + "_b64").asDouble(), kind);
             assertTrue(int8.get("mean_cosine_to_float").asDouble() > 0.99, int8.toString());
         }
+        JsonNode trainTrim = report.at("/train_step/tiny/trimmed_captions");
+        assertClose(trainTrim.at("/full/median_ms").asDouble() / trainTrim.at("/trimmed/median_ms").asDouble(),
+                speedup.get("train_trim_speedup_tiny").asDouble(), "train_trim_speedup_tiny");
         assertEquals(report.at("/superclip_head/tiny/time_overhead").asDouble(),
                 speedup.get("head_overhead_tiny").asDouble());
         assertEquals(report.at("/memory/tiny/peak_over_counted").asDouble(),
