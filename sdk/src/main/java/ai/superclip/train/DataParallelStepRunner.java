@@ -113,13 +113,9 @@ final class DataParallelStepRunner implements StepExecutor {
     public StepRunner.Outcome step(List<Batch> micros, double lr, IdfStatistics idf) throws OrtException {
         checkSamePosition(micros.get(0));
         int k = accumulation;
-        int[][][] captionIds = new int[k][][];
+        int[][][] captionIds = superclip ? inputs.captions(micros) : null;
         int stepCaptions = 0;
         if (superclip) {
-            for (int micro = 0; micro < k; micro++) {
-                Batch b = micros.get(micro);
-                captionIds[micro] = inputs.captions(b);
-            }
             int[][] global = allGatherCaptions(captionIds);
             stepCaptions = global.length;
             idf.update(global);

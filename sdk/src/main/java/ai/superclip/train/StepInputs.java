@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,9 +52,17 @@ final class StepInputs {
         return ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
-    /** Each caption's distinct token ids, as the classification term and the IDF statistics count them. */
-    int[][] captions(Batch b) {
-        return targets.sparse(StepRunner.rows(b.longBuffer(targetCaptions), b.size() * context));
+    /**
+     * Each micro-batch's captions as distinct token ids, as the classification term and the IDF statistics count
+     * them: [micro-batch][caption][id].
+     */
+    int[][][] captions(List<Batch> micros) {
+        int[][][] ids = new int[micros.size()][][];
+        for (int micro = 0; micro < ids.length; micro++) {
+            Batch b = micros.get(micro);
+            ids[micro] = targets.sparse(StepRunner.rows(b.longBuffer(targetCaptions), b.size() * context));
+        }
+        return ids;
     }
 
     /**
@@ -69,8 +78,8 @@ final class StepInputs {
         if (trimmedIds.capacity() < rows * length) {
             trimmedIds = longs(rows * context);
         }
-        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env,
-                TextEncoder.trimmedRows(ids, rows, context, length, trimmedIds), new long[] {rows, length}));
+        LongBuffer fed = length < context ? TextEncoder.trimmedRows(ids, rows, context, length, trimmedIds) : ids;
+        in.put(SuperClipModel.INPUT_IDS, OnnxTensor.createTensor(env, fed, new long[] {rows, length}));
     }
 
     /**

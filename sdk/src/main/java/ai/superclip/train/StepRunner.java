@@ -84,14 +84,9 @@ final class StepRunner implements StepExecutor {
     @Override
     public Outcome step(List<Batch> micros, double lr, IdfStatistics idf) throws OrtException {
         int k = accumulation;
-        int[][][] captionIds = new int[k][][];
-        int stepCaptions = 0;
+        int[][][] captionIds = superclip ? inputs.captions(micros) : null;
+        int stepCaptions = micros.stream().mapToInt(Batch::size).sum();
         if (superclip) {
-            for (int micro = 0; micro < k; micro++) {
-                Batch b = micros.get(micro);
-                captionIds[micro] = inputs.captions(b);
-                stepCaptions += b.size();
-            }
             idf.update(concat(captionIds, stepCaptions));
         }
         double loss = 0;
@@ -104,11 +99,11 @@ final class StepRunner implements StepExecutor {
             decayValue.put(0, micro == k - 1 ? (float) (lr * weightDecay) : 0f);
             Batch b = micros.get(micro);
             int n = b.size();
-            inputs.putPixelsAndIds(in, b, n);
-            if (superclip) {
-                inputs.putTargets(in, idf, captionIds[micro], stepCaptions, n);
-            }
             try {
+                inputs.putPixelsAndIds(in, b, n);
+                if (superclip) {
+                    inputs.putTargets(in, idf, captionIds[micro], stepCaptions, n);
+                }
                 session.trainStep(in, out.tensors);
                 float l = out.get(TrainingArtifacts.LOSS);
                 finite &= Float.isFinite(l);
@@ -119,7 +114,12 @@ final class StepRunner implements StepExecutor {
                 }
                 scale = out.get(SuperClipModel.SCALE);
             } finally {
-                batchInputs.forEach(name -> in.remove(name).close());
+                for (String name : batchInputs) {
+                    OnnxTensor fed = in.remove(name);
+                    if (fed != null) {
+                        fed.close();
+                    }
+                }
             }
             samples += n;
         }

@@ -100,6 +100,10 @@ class InferenceExportTest {
             long[] shape = ((TensorInfo) text.getInputInfo().get(SuperClipModel.INPUT_IDS).getInfo()).getShape();
             assertArrayEquals(new long[] {-1, -1}, shape, "batch and caption length are dynamic");
         }
+        var dims = Int8Quantization.read(fixture.resolve(InferenceExport.TEXT_ENCODER)).getGraph().getInput(0).getType()
+                .getTensorType().getShape().getDimList();
+        assertEquals(List.of("batch", SuperClipModel.CAPTION_LENGTH), dims.stream().map(d -> d.getDimParam()).toList(),
+                "two independent symbolic dimensions");
         try (Model model = Model.load(fixture)) {
             float[][] images = model.imageEncoder().encode(FloatBuffer.wrap(batch.pixels()), BATCH);
             assertClose(reference.get(SuperClipModel.IMAGE_EMBEDS), images, "ImageEncoder");

@@ -69,8 +69,7 @@ class ModelTrainingTest {
     void oneStepMatchesDirectAdamWWithDecayOnMatricesOnly() throws Exception {
         // eps 1e-3 keeps the step lr·g/(|g| + eps) well conditioned at near-zero gradients, which the training
         // session and the plain session below round differently
-        ModelConfig config = new ModelConfig(TINY.embedDim(), TINY.vision(), TINY.text(), TINY.loss(), TINY.lambda(),
-                new AdamW(0.9f, 0.98f, 1e-3f, 0.2f));
+        ModelConfig config = tinyWithWideEpsilon();
         SuperClipModel.writeTrainingArtifacts(dir, config, List.of(), Map.of(), 2);
         TestBatch batch = TestBatch.random(config, 4, 5);
         Map<String, float[]> before = weights(dir.resolve(TrainingArtifacts.CHECKPOINT));
@@ -116,8 +115,7 @@ class ModelTrainingTest {
     void captionsTrimmedToTheLongestTrainLikeFullLength() throws Exception {
         // eps 1e-3, as above: AdamW's step lr·g/(|g| + eps) would turn the GEMMs' rounding differences (the batch's
         // text rows are 4·12 instead of 4·77) at near-zero gradients into visible parameter differences
-        ModelConfig config = new ModelConfig(TINY.embedDim(), TINY.vision(), TINY.text(), TINY.loss(), TINY.lambda(),
-                new AdamW(0.9f, 0.98f, 1e-3f, 0.2f));
+        ModelConfig config = tinyWithWideEpsilon();
         SuperClipModel.writeTrainingArtifacts(dir, config, List.of(), Map.of(), 3);
         TestBatch batch = TestBatch.random(config, 4, 7);
         int context = config.text().contextLength();
@@ -219,6 +217,12 @@ class ModelTrainingTest {
         } finally {
             feeds.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The tiny preset with AdamW's ε at 1e-3 (see the tests that use it). */
+    private static ModelConfig tinyWithWideEpsilon() {
+        return new ModelConfig(TINY.embedDim(), TINY.vision(), TINY.text(), TINY.loss(), TINY.lambda(),
+                new AdamW(0.9f, 0.98f, 1e-3f, 0.2f));
     }
 
     private static TrainingSession open(Path artifacts) throws Exception {

@@ -43,17 +43,7 @@ class TrainerTest {
             straight = t.train();
         }
         TrainingConfig config = tiny(dir.resolve("interrupted"), 6).build();
-        try (Trainer t = Trainer.create(config, SCENES)) {
-            t.addListener(new TrainingListener() {
-                @Override
-                public void onCheckpoint(long step, Path checkpoint) {
-                    if (step == 3) {
-                        throw new IllegalStateException("simulated crash after step 3");
-                    }
-                }
-            });
-            assertThrows(IllegalStateException.class, t::train);
-        }
+        crashAfterStep3(config);
         TrainingResult resumed;
         try (Trainer t = Trainer.create(config, SCENES)) {
             resumed = t.resume(null);
@@ -66,14 +56,9 @@ class TrainerTest {
         assertTrue(lines.get(0).contains("\"cls_loss\"") && lines.get(0).contains("\"logit_scale\""), lines.get(0));
     }
 
-    @Test
-    void gradientCheckpointingTrainsLikeThePlainGraphAndResumesWithEitherSetting() throws Exception {
-        TrainingResult plain;
-        try (Trainer t = Trainer.create(tiny(dir.resolve("plain"), 4).build(), SCENES)) {
-            plain = t.train();
-        }
-        TrainingConfig recomputing = tiny(dir.resolve("mixed"), 4).gradientCheckpointing(true).build();
-        try (Trainer t = Trainer.create(recomputing, SCENES)) {
+    /** Trains {@code config} until its checkpoint after step 3 is written, then crashes. */
+    private static void crashAfterStep3(TrainingConfig config) throws Exception {
+        try (Trainer t = Trainer.create(config, SCENES)) {
             t.addListener(new TrainingListener() {
                 @Override
                 public void onCheckpoint(long step, Path checkpoint) {
@@ -84,6 +69,16 @@ class TrainerTest {
             });
             assertThrows(IllegalStateException.class, t::train);
         }
+    }
+
+    @Test
+    void gradientCheckpointingTrainsLikeThePlainGraphAndResumesWithEitherSetting() throws Exception {
+        TrainingResult plain;
+        try (Trainer t = Trainer.create(tiny(dir.resolve("plain"), 4).build(), SCENES)) {
+            plain = t.train();
+        }
+        TrainingConfig recomputing = tiny(dir.resolve("mixed"), 4).gradientCheckpointing(true).build();
+        crashAfterStep3(recomputing);
         TrainingResult resumed;
         try (Trainer t = Trainer.create(recomputing.toBuilder().gradientCheckpointing(false).build(), SCENES)) {
             resumed = t.resume(null);

@@ -1,5 +1,6 @@
 package ai.superclip.autodiff;
 
+import ai.superclip.graph.DType;
 import ai.superclip.graph.Graph;
 import ai.superclip.graph.Node;
 import ai.superclip.graph.Op;
@@ -71,7 +72,7 @@ final class Recomputation {
     }
 
     private Void copy(List<Node> segment, Value upstream) {
-        Value first = upstream.reshape(-1).gather(graph.longs(0), 0);
+        Value first = upstream.reshape(-1).gather(graph.scalar(0, DType.INT64), 0); // a scalar: the gate keeps ranks
         Value wait = graph.apply(Op.IS_NAN, first);
         Map<Value, Value> recomputed = new HashMap<>(); // original value to the value the copies read
         for (Node n : segment) {

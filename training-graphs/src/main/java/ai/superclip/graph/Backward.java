@@ -82,23 +82,38 @@ public final class Backward {
             return grad;
         }
         Value reduced = grad.sum(true, axes.stream().mapToLong(Long::longValue).toArray());
-        return extra > 0 ? reshapeLike(reduced, target) : reduced;
-    }
-
-    /** A shape tensor valid as a Reshape target for {@code v} (at most one -1), as a constant when possible. */
-    private Value reshapeTarget(Value v) {
-        long[] s = v.shape();
-        long unknown = java.util.Arrays.stream(s).filter(d -> d < 0).count();
-        return unknown <= 1 ? graph.longs(s) : graph.apply(Op.SHAPE, v);
+        return extra > 0 ? reshapeLike(reduced, target, null) : reduced;
     }
 
     /**
-     * {@code v} reshaped to {@code like}'s shape; with more than one dimension of it unknown until run time, to
-     * {@code like}'s run-time shape, its known dimensions declared.
+     * {@code v} reshaped to {@code like}'s shape: a constant target when at most one of its dimensions is unknown, or
+     * when each unknown one is a dimension {@code forwardTarget} (the Reshape from {@code like} to {@code v}'s shape,
+     * if any) copied (0): it is copied back from {@code v}; else {@code like}'s run-time shape. The known dimensions
+     * are declared.
      */
-    public Value reshapeLike(Value v, Value like) {
-        return graph.node(Op.RESHAPE).input(v).input(reshapeTarget(like)).outputs(new TypedShape(v.dtype(), like.shape()))
-                .build();
+    public Value reshapeLike(Value v, Value like, long[] forwardTarget) {
+        return graph.node(Op.RESHAPE).input(v).input(reshapeTarget(like, forwardTarget))
+                .outputs(new TypedShape(v.dtype(), like.shape())).build();
+    }
+
+    private Value reshapeTarget(Value v, long[] forwardTarget) {
+        long[] s = v.shape();
+        long unknown = java.util.Arrays.stream(s).filter(d -> d < 0).count();
+        if (unknown <= 1) {
+            return graph.longs(s);
+        }
+        boolean copied = forwardTarget != null;
+        for (int i = 0; i < s.length && copied; i++) {
+            copied = s[i] >= 0 || (i < forwardTarget.length && forwardTarget[i] == 0);
+        }
+        if (!copied) {
+            return graph.apply(Op.SHAPE, v);
+        }
+        long[] target = s.clone();
+        for (int i = 0; i < target.length; i++) {
+            target[i] = Math.max(target[i], 0);
+        }
+        return graph.longs(target);
     }
 
     /** The exact shape of {@code v} as an int64 tensor: a constant if static, else a Shape node. */

@@ -313,7 +313,7 @@ public enum Op {
 
         @Override
         void backward(Backward b) {
-            b.set(0, b.reshapeLike(b.dy(), b.x(0)));
+            b.set(0, b.reshapeLike(b.dy(), b.x(0), b.graph().constantLongs(b.x(1))));
         }
     },
     TRANSPOSE("Transpose", Attr.PERM) {

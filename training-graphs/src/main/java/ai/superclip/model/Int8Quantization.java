@@ -135,8 +135,8 @@ public final class Int8Quantization {
 
     /**
      * A linear layer {@code y = x W^T (+ b)}: its node and its weight, stored [out, in] or [in, out]; the weight may
-     * reach the node through a {@code Transpose} (the fused {@code Attention}'s packed QKV weight, the text encoder's
-     * {@code MatMul} on W^T).
+     * reach the node through a {@code Transpose} (the fused {@code Attention}'s packed QKV weight; a {@code MatMul}
+     * on W^T, as other exporters write linear layers).
      */
     private record Linear(NodeProto node, TensorProto weight, boolean weightIsOutByIn) {
         static Linear of(NodeProto node, Map<String, TensorProto> initializers, Map<String, NodeProto> producers) {

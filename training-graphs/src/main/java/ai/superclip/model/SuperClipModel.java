@@ -34,6 +34,8 @@ import java.util.Map;
 public final class SuperClipModel {
     public static final String PIXELS = "pixels";
     public static final String INPUT_IDS = "input_ids";
+    /** The symbolic name of {@value #INPUT_IDS}' second dimension, the captions' (trimmed) length. */
+    public static final String CAPTION_LENGTH = "caption_length";
     public static final String CLS_TARGET_IDS = "cls_target_ids";
     public static final String CLS_TARGET_WEIGHTS = "cls_target_weights";
     public static final String CLIP_LOSS = "clip_loss";
@@ -211,7 +213,7 @@ public final class SuperClipModel {
 
     /** Token ids [batch, length]; {@link Shape#UNKNOWN} for either leaves it to run time. */
     static Value inputIds(Graph g, ModelConfig config, long batch, long length) {
-        return g.input(INPUT_IDS, DType.INT64, batch, length);
+        return g.input(INPUT_IDS, DType.INT64, new long[] {batch, length}, ModelSpec.BATCH, CAPTION_LENGTH);
     }
 
     /**

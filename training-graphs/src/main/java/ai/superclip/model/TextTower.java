@@ -13,10 +13,10 @@ import ai.superclip.nn.Transformer;
 /**
  * The text tower, open_clip's text encoder, with its parameters at the top level: {@code token_embedding},
  * {@code positional_embedding}, causal pre-LN blocks under {@code transformer.}, {@code ln_final}. The caption
- * feature is the token at the end-of-text position projected by {@code text_projection}. The captions' length L
- * may be the context length or, in the exported encoder, known only at run time (at most the context length):
- * under the causal mask nothing after the end-of-text token reaches the feature, so a batch trimmed to its
- * longest caption gives the same features.
+ * feature is the token at the end-of-text position projected by {@code text_projection}. The captions' length
+ * may be the context length or known only at run time (at most the context length; the training graphs and the
+ * exported encoder): under the causal mask nothing after the end-of-text token reaches the feature, so a batch
+ * trimmed to its longest caption gives the same features.
  */
 record TextTower(TextConfig config, int embedDim) {
 
@@ -26,7 +26,7 @@ record TextTower(TextConfig config, int embedDim) {
         long width = config.width();
         Value table = g.parameter("token_embedding.weight", Init.normal(0.02), config.vocabSize(), width);
         Value positions = Layers.table(g, "positional_embedding", 0.01, config.contextLength(), width);
-        if (ids.dim(1) != config.contextLength()) { // a run-time length (the exported encoder): its first rows
+        if (ids.dim(1) != config.contextLength()) { // a run-time length: the table's first rows
             positions = positions.gather(Functions.arangeOfDim(ids, 1), 0);
         }
         Value x = table.gather(ids, 0).add(positions);
