@@ -91,24 +91,22 @@ public final class Experiments {
     private Experiments() {
     }
     /**
-     * Trains every run of {@code experiments} that is not cached yet, {@code jobs} at a time, experiment by
-     * experiment with all seeds of a variant together, so that an interrupted grid leaves whole variants; the
-     * few runs that cost more than twice a standard run (small batches at equal samples) go last. A failed run is
-     * reported and the others go on; the call then fails naming how many failed.
+     * Trains every run of {@code experiments} that is not cached yet, {@code jobs} at a time: seed 0 of every
+     * variant, then seed 1, …, so that an interrupted grid still covers every variant; the few runs that cost
+     * more than twice a standard run (small batches at equal samples) go last. A failed run is reported and the
+     * others go on; the call then fails naming how many failed.
      */
     public static void trainAll(List<Experiment> experiments, Budget budget, int jobs) throws Exception {
         Map<Path, Variant> todo = new LinkedHashMap<>();
         Map<Path, Integer> seedOf = new LinkedHashMap<>();
         double standard = budget.samples() + 20.0 * budget.steps();
         for (boolean longRuns : List.of(false, true)) {
-            for (Experiment e : experiments) {
-                for (Variant v : e.variants(budget)) {
-                    if (cost(v) > 2 * standard != longRuns) {
-                        continue;
-                    }
-                    for (int seed = 0; seed < budget.seeds(); seed++) {
+            for (int seed = 0; seed < budget.seeds(); seed++) {
+                for (Experiment e : experiments) {
+                    for (Variant v : e.variants(budget)) {
                         Path dir = budget.runs().resolve(v.key()).resolve("seed-" + seed);
-                        if (!Files.isRegularFile(dir.resolve("report.json")) && !todo.containsKey(dir)) {
+                        if (cost(v) > 2 * standard == longRuns && !todo.containsKey(dir)
+                                && !Files.isRegularFile(dir.resolve("report.json"))) {
                             todo.put(dir, v);
                             seedOf.put(dir, seed);
                         }
@@ -422,8 +420,11 @@ public final class Experiments {
         return String.format(Locale.ROOT, "%+.3f (± %.3f) → %s", d, se, word);
     }
 
-    /** The whole Markdown report of {@code results}, with the command that regenerates it. */
-    public static String report(List<Result> results, Budget budget, double minutes, Path out) {
+    /**
+     * The whole Markdown report of {@code results}, with the command that regenerates it; {@code reading} (the
+     * hand-written reading of the results and the look at the head, or "") follows the generated summary.
+     */
+    public static String report(List<Result> results, Budget budget, double minutes, Path out, String reading) {
         StringBuilder md = new StringBuilder();
         md.append("# SuperCLIP vs CLIP at miniature scale: paper-claim experiments\n\n");
         List<Experiment> run = results.stream().map(Result::experiment).toList();
@@ -439,6 +440,7 @@ public final class Experiments {
                 + "run. Machine: %d cores, shared with other work.\n\n", minutes, (int) compute[0], compute[1],
                 Runtime.getRuntime().availableProcessors()));
         md.append(summary(results));
+        md.append(reading);
         md.append("**Setting.** The `tiny` preset (ViT 64 px / patch 8 / width 192 / 4 layers; text width 128 / 4 "
                 + "layers; CLIP vocabulary) trained from scratch on the built-in synthetic scenes (TRAIN split, "
                 + "25 % two-object scenes) and evaluated on held-out scenes of the TEST split of the same seed "
@@ -457,6 +459,25 @@ public final class Experiments {
                 budget.samples(), budget.batchSizes()));
         for (Result r : results) {
             md.append(r.markdown()).append('\n');
+        }
+        return md.toString();
+    }
+
+    /**
+     * The reading of the results: the hand-written {@code notes} file (when it exists) and the generated look at
+     * the classification head of seed 0 of the standard SuperCLIP run (when its checkpoint was kept).
+     */
+    public static String reading(Budget budget, Path notes) throws Exception {
+        StringBuilder md = new StringBuilder();
+        if (Files.isRegularFile(notes)) {
+            md.append(Files.readString(notes).strip()).append("\n\n");
+        }
+        Variant standard = Experiment.CLIP_VS_SUPERCLIP.variants(budget).stream().filter(Variant::superclip)
+                .findFirst().orElseThrow();
+        Path run = budget.runs().resolve(standard.key()).resolve("seed-0");
+        if (Files.isDirectory(run.resolve(Trainer.CHECKPOINTS))) {
+            md.append("## What the SuperCLIP head predicts (generated)\n\n")
+                    .append(HeadProbe.markdown(run, 0, budget.testScenes(), standard.batchSize())).append('\n');
         }
         return md.toString();
     }

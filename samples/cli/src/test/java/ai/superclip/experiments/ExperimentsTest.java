@@ -83,7 +83,7 @@ class ExperimentsTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("batch-size.json").toFile());
         assertEquals(1, json.at("/variants/SuperCLIP b4/steps").asInt(), "equal samples seen: 2·2 / 4");
         assertEquals(0.3, json.at("/variants/CLIP b2/metrics/retrieval.scenes.t2i_r1/mean").asDouble(), 1e-12);
-        String report = Experiments.report(results, budget, 1.5, out);
+        String report = Experiments.report(results, budget, 1.5, out, "");
         for (String section : List.of("## (a)", "## (b)", "## (c)", "## (d)", "results/clip-vs-superclip-bars.png",
                 "superclip.jar experiments all --out " + out, "## Summary",
                 "SuperCLIP is better (beyond two standard errors) on")) {
