@@ -13,6 +13,7 @@ import ai.superclip.model.SuperClipModel;
 import ai.superclip.runtime.LocalFiles;
 import ai.superclip.runtime.OrtRuntime;
 import ai.superclip.tokenization.ClipTokenizer;
+import ai.superclip.tokenization.IdfStatistics;
 import ai.superclip.train.RunFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -150,13 +151,9 @@ final class HeadProbe {
         return md.toString();
     }
 
-    /** The online IDF weight of every id for batches of {@code batchSize} (as {@code IdfStatistics} computes it). */
+    /** The online IDF weight of every id for batches of {@code batchSize}, from the run's statistics. */
     private static double[] weights(PretrainedModel.IdfState idf, int batchSize) {
-        double[] w = new double[idf.frequencies().length];
-        for (int id = 0; id < w.length; id++) {
-            w[id] = Math.log((idf.samples() + 1.0 / batchSize) / (idf.frequencies()[id] + 1.0 / batchSize));
-        }
-        return w;
+        return IdfStatistics.online(idf.frequencies(), idf.samples()).weights(batchSize);
     }
 
     /** The value whose word's tokens get the highest mean logit; shapes by singular or plural, whichever is higher. */
