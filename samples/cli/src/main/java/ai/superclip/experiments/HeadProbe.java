@@ -113,42 +113,61 @@ final class HeadProbe {
         }
         md.append(String.format(Locale.ROOT, "%nOf the head's top-k tokens (k = the caption's distinct tokens), "
                 + "%.1f %% are the caption's own.%n%n", 100 * precision / singles.size()));
-        md.append("Examples (caption → the head's five highest tokens):\n\n");
-        int shown = 0;
-        for (int p = 0; p < singles.size() && shown < 4; p++) {
-            Map<String, String> at = scenes.attributes(singles.get(p));
-            if (VOCABULARY.tail("color").contains(at.get("color")) || shown < 2 && p % 7 == 0) {
-                List<String> words = new ArrayList<>();
-                for (int id : topK(logits[p], 5)) {
-                    words.add(tokenizer.decode(new long[] {id}).trim());
+        md.append("Examples with a rare shape or colour (caption → the head's five highest tokens):\n\n");
+        for (String attribute : List.of("shape", "color")) {
+            int shown = 0;
+            for (int p = 0; p < singles.size() && shown < 2; p++) {
+                if (VOCABULARY.tail(attribute).contains(scenes.attributes(singles.get(p)).get(attribute))) {
+                    List<String> words = new ArrayList<>();
+                    for (int id : topK(logits[p], 5)) {
+                        words.add(tokenizer.decode(new long[] {id}).trim());
+                    }
+                    md.append("- “").append(scenes.caption(singles.get(p))).append("” → ")
+                            .append(String.join(", ", words)).append('\n');
+                    shown++;
                 }
-                md.append("- “").append(scenes.caption(singles.get(p))).append("” → ").append(String.join(", ", words))
-                        .append('\n');
-                shown++;
             }
         }
-        md.append("\nColour words: share of training scenes, the IDF weight the run's online statistics gave the "
-                + "word's token(s) (batch ").append(batchSize).append("), and its share of the target of a "
-                + "one-object short caption such as “a red circle”:\n\n| colour | share | IDF weight | target share |\n"
-                + "|---|---|---|---|\n");
-        List<String> colours = VOCABULARY.values("color");
         double[] w = idf == null ? null : weights(idf, batchSize);
-        for (int k = 0; k < colours.size(); k++) {
-            String c = colours.get(k);
-            String caption = "a " + c + " circle";
-            double weight = w == null ? 1 : mean(w, ids(tokenizer, c));
-            double total = 0;
-            for (long id : ids(tokenizer, caption)) {
-                total += w == null ? 1 : w[(int) id];
+        for (String attribute : List.of("shape", "color")) {
+            List<String> values = VOCABULARY.values(attribute);
+            md.append("\nPer ").append(attribute).append(": share of the training objects, the IDF weight the "
+                    + "run's online statistics gave its word (mean over the word's tokens, batch ").append(batchSize)
+                    .append("), the word's share of the classification target of a caption such as “")
+                    .append(example(attribute, values.get(0))).append("”, and the head's recall on the held-out "
+                    + "scenes showing it:\n\n| ").append(attribute).append(" | share | IDF weight | target share "
+                    + "| head recall |\n|---|---|---|---|---|\n");
+            for (int k = 0; k < values.size(); k++) {
+                String value = values.get(k);
+                Set<Long> own = ids(tokenizer, value);
+                double total = 0;
+                for (long id : ids(tokenizer, example(attribute, value))) {
+                    total += w == null ? 1 : w[(int) id];
+                }
+                double ownWeight = 0;
+                for (long id : own) {
+                    ownWeight += w == null ? 1 : w[(int) id];
+                }
+                int seen = 0;
+                int right = 0;
+                for (int p = 0; p < singles.size(); p++) {
+                    if (scenes.attributes(singles.get(p)).get(attribute).equals(value)) {
+                        seen++;
+                        right += argmaxValue(logits[p], values, attribute, tokenizer) == k ? 1 : 0;
+                    }
+                }
+                md.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f | %.2f | %s |%n", value,
+                        VOCABULARY.frequency(k, values.size()), w == null ? 1 : mean(w, own),
+                        total == 0 ? 0 : ownWeight / total, seen == 0 ? "–"
+                                : String.format(Locale.ROOT, "%.2f (%d)", right / (double) seen, seen)));
             }
-            double own = 0;
-            for (long id : ids(tokenizer, c)) {
-                own += w == null ? 1 : w[(int) id];
-            }
-            md.append(String.format(Locale.ROOT, "| %s | %.3f | %.2f | %.2f |%n", c,
-                    VOCABULARY.frequency(k, colours.size()), weight, total == 0 ? 0 : own / total));
         }
         return md.toString();
+    }
+
+    /** A one-object short caption naming {@code value}: "a olive circle", "a red crescent". */
+    private static String example(String attribute, String value) {
+        return attribute.equals("color") ? "a " + value + " circle" : "a red " + value;
     }
 
     /** The online IDF weight of every id for batches of {@code batchSize}, from the run's statistics. */

@@ -149,6 +149,6 @@ class ExperimentsTest {
         assertEquals(2, Files.readAllLines(run.resolve(Trainer.METRICS)).size());
         assertEquals(report.metrics(), Experiments.runOnce(v, 0, run, budget).metrics(), "read from the cache");
         String head = HeadProbe.markdown(run, 0, 12, 2);
-        assertTrue(head.contains("| color |") && head.contains("| olive |"), head);
+        assertTrue(head.contains("| color |") && head.contains("| olive |") && head.contains("| crescent |"), head);
     }
 }
