@@ -92,24 +92,19 @@ public final class Experiments {
     }
     /**
      * Trains every run of {@code experiments} that is not cached yet, {@code jobs} at a time: seed 0 of every
-     * variant, then seed 1, …, so that an interrupted grid still covers every variant; the few runs that cost
-     * more than twice a standard run (small batches at equal samples) go last. A failed run is reported and the
-     * others go on; the call then fails naming how many failed.
+     * variant, then seed 1, …, so that an interrupted grid still covers every variant. A failed run is reported
+     * and the others go on; the call then fails naming how many failed.
      */
     public static void trainAll(List<Experiment> experiments, Budget budget, int jobs) throws Exception {
         Map<Path, Variant> todo = new LinkedHashMap<>();
         Map<Path, Integer> seedOf = new LinkedHashMap<>();
-        double standard = budget.samples() + 20.0 * budget.steps();
-        for (boolean longRuns : List.of(false, true)) {
-            for (int seed = 0; seed < budget.seeds(); seed++) {
-                for (Experiment e : experiments) {
-                    for (Variant v : e.variants(budget)) {
-                        Path dir = budget.runs().resolve(v.key()).resolve("seed-" + seed);
-                        if (cost(v) > 2 * standard == longRuns && !todo.containsKey(dir)
-                                && !Files.isRegularFile(dir.resolve("report.json"))) {
-                            todo.put(dir, v);
-                            seedOf.put(dir, seed);
-                        }
+        for (int seed = 0; seed < budget.seeds(); seed++) {
+            for (Experiment e : experiments) {
+                for (Variant v : e.variants(budget)) {
+                    Path dir = budget.runs().resolve(v.key()).resolve("seed-" + seed);
+                    if (!todo.containsKey(dir) && !Files.isRegularFile(dir.resolve("report.json"))) {
+                        todo.put(dir, v);
+                        seedOf.put(dir, seed);
                     }
                 }
             }
@@ -137,11 +132,6 @@ public final class Experiments {
         if (failed.get() > 0) {
             throw new IllegalStateException(failed.get() + " of " + todo.size() + " runs failed (see above)");
         }
-    }
-
-    /** Rough relative cost of a run: per sample plus per optimizer step (measured on the micro preset). */
-    private static double cost(Variant v) {
-        return v.samples() + 20.0 * v.steps();
     }
 
     /**
