@@ -56,7 +56,8 @@ class SceneTasksTest {
     @Test
     void attributeTasksCoverSingleScenesWithTheirValueAsLabel() {
         List<Map<String, String>> attributes = attributes();
-        SceneTasks.AttributeTask task = SceneTasks.attributeTask(SyntheticScenes.Vocabulary.BASIC, "color", attributes, false, 4, 1);
+        SceneTasks.AttributeTask task = SceneTasks.attributeTask(SyntheticScenes.Vocabulary.BASIC, "color",
+                attributes, false, 4, 1);
         assertEquals(SyntheticScenes.COLORS, task.classNames());
         assertEquals(6, task.prompts().size());
         for (int c = 0; c < 6; c++) {
@@ -70,5 +71,32 @@ class SceneTasksTest {
             Map<String, String> a = attributes.get(task.positions()[k]);
             assertEquals(a.get("color"), SyntheticScenes.COLORS.get(task.labels()[k]));
         }
+    }
+
+    @Test
+    void theTailTaskKeepsTheScenesOfRareValuesWithEveryClassCompeting() {
+        SyntheticScenes.Vocabulary v = SyntheticScenes.Vocabulary.LONG_TAIL;
+        SyntheticScenes scenes = SyntheticScenes.builder().seed(2).count(600).vocabulary(v).build();
+        List<Map<String, String>> attributes = new ArrayList<>();
+        for (int i = 0; i < scenes.size(); i++) {
+            attributes.add(scenes.attributes(i));
+        }
+        SceneTasks.AttributeTask all = SceneTasks.attributeTask(v, "color", attributes, false, 2, 1);
+        SceneTasks.AttributeTask tail = SceneTasks.tail(v, all);
+        assertEquals("color-tail", tail.attribute());
+        assertEquals(all.classNames(), tail.classNames());
+        assertEquals(all.prompts(), tail.prompts());
+        int expected = 0;
+        for (int k = 0; k < all.positions().length; k++) {
+            expected += v.tail("color").contains(all.classNames().get(all.labels()[k])) ? 1 : 0;
+        }
+        assertEquals(expected, tail.positions().length);
+        assertTrue(expected > 20 && expected < all.positions().length / 2, "rare colours are rare: " + expected);
+        for (int k = 0; k < tail.positions().length; k++) {
+            assertEquals(attributes.get(tail.positions()[k]).get("color"), tail.classNames().get(tail.labels()[k]));
+            assertTrue(v.tail("color").contains(tail.classNames().get(tail.labels()[k])));
+        }
+        assertEquals(null, SceneTasks.tail(SyntheticScenes.Vocabulary.BASIC, SceneTasks.attributeTask(
+                SyntheticScenes.Vocabulary.BASIC, "color", attributes(), false, 2, 1)), "uniform: no tail");
     }
 }

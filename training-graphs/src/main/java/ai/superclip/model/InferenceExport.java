@@ -34,6 +34,10 @@ import java.util.stream.Collectors;
 public final class InferenceExport {
     public static final String IMAGE_ENCODER = "image_encoder.onnx";
     public static final String TEXT_ENCODER = "text_encoder.onnx";
+    /** The image tower with the classification head ({@link #writeTokenHead}). */
+    public static final String TOKEN_HEAD = "token_head.onnx";
+    /** The output of {@value #TOKEN_HEAD}: one logit per vocabulary id, [B, V]. */
+    public static final String TOKEN_LOGITS = "token_logits";
     public static final String CONFIG_KEY = "superclip.config";
     public static final String IMAGE_SIZE_KEY = "superclip.image_size";
     public static final String IMAGE_MEAN_KEY = "superclip.image_mean";
@@ -107,6 +111,29 @@ public final class InferenceExport {
             TrainingArtifacts.writeModel(dir.resolve(TEXT_ENCODER), textSpec.toProto(), externalDataThreshold);
         } catch (IOException e) {
             throw new ArtifactException("cannot write the encoders to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes {@value #TOKEN_HEAD}: the image tower with SuperCLIP's classification head, {@value SuperClipModel#PIXELS}
+     * [B, 3, S, S] → {@value #TOKEN_LOGITS} [B, V], to look at what the head predicts for an image. Like the
+     * encoders, forward operators only and the weights embedded (external data past
+     * {@link OrtCheckpoint#EXTERNAL_DATA_THRESHOLD} bytes).
+     *
+     * @param weights the parameters of a SuperCLIP checkpoint (see {@link #checkpointWeights}), the head's included
+     */
+    public static void writeTokenHead(Path dir, ModelConfig config, Map<String, float[]> weights, String tokenizer) {
+        Graph g = Graph.forInference();
+        Value pixels = SuperClipModel.pixels(g, config, Shape.UNKNOWN);
+        Value logits = SuperClipModel.tokenLogits(pixels, config);
+        checkShapes(g.parameters(), weights);
+        ModelSpec spec = new ModelSpec("token_head", List.of(pixels), Map.of(TOKEN_LOGITS, logits), weights,
+                metadata(config, tokenizer));
+        try {
+            Files.createDirectories(dir);
+            TrainingArtifacts.writeModel(dir.resolve(TOKEN_HEAD), spec.toProto(), OrtCheckpoint.EXTERNAL_DATA_THRESHOLD);
+        } catch (IOException e) {
+            throw new ArtifactException("cannot write the token head to " + dir + ": " + e.getMessage(), e);
         }
     }
 

@@ -195,6 +195,12 @@ public final class SuperClipModel {
         return Functions.l2Normalize(vision.features(vision.tokens(pixels)));
     }
 
+    /** The classification head's logits [B, V] over the vocabulary for {@code pixels}. */
+    static Value tokenLogits(Value pixels, ModelConfig config) {
+        VisionTower vision = new VisionTower(config.vision(), config.embedDim());
+        return classificationLogits(VisionTower.patchMean(vision.tokens(pixels)), config);
+    }
+
     /** The L2-normalised caption embedding [B, E] of token ids {@code ids}. */
     public static Value encodeText(Value ids, ModelConfig config) {
         return Functions.l2Normalize(new TextTower(config.text(), config.embedDim()).features(ids));

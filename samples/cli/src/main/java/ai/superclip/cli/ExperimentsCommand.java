@@ -49,6 +49,10 @@ final class ExperimentsCommand implements Callable<Integer> {
     @Option(names = "--jobs", description = "Runs trained at a time")
     int jobs = 2;
 
+    @Option(names = "--notes", description = "Hand-written reading of the results put after the summary "
+            + "(default: <out>/notes.md when it exists)")
+    Path notes;
+
     @Option(names = "--report-only", description = "Train nothing: report the cached runs (rows say how many seeds)")
     boolean reportOnly;
 
@@ -76,7 +80,9 @@ final class ExperimentsCommand implements Callable<Integer> {
             results.add(Experiments.run(e, out, budget));
         }
         double minutes = (System.nanoTime() - start) / 60e9;
-        MarkdownReport.write(reportFile, Experiments.report(results, budget, minutes, out));
+        Path notesFile = notes != null ? notes : out.resolve("notes.md");
+        MarkdownReport.write(reportFile, Experiments.report(results, budget, minutes, out,
+                Experiments.reading(budget, notesFile)));
         System.out.printf(Locale.ROOT, "[experiments] wrote %s and %s in %.1f min%n", reportFile, out, minutes);
         return 0;
     }

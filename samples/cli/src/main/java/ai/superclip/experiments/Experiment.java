@@ -40,21 +40,27 @@ public enum Experiment {
             bars(runs, out, charts, "CLIP vs SuperCLIP (mean ± std over seeds)", BAR_METRICS);
             Map<String, Plots.Series> loss = new LinkedHashMap<>();
             runs.curves().forEach((label, terms) -> terms.forEach((term, series) -> loss.put(label + " " + term, series)));
-            Plots.lossCurves(out.resolve(id + "-loss.png"), "Training loss per term (mean over seeds)", loss);
-            charts.add(id + "-loss.png");
+            if (!loss.isEmpty()) {
+                Plots.lossCurves(out.resolve(id + "-loss.png"), "Training loss per term (mean over seeds)", loss);
+                charts.add(id + "-loss.png");
+            }
             return verdict(runs.byVariant(), "SuperCLIP", "CLIP");
         }
 
         @Override
         String summary(Map<String, SortedMap<String, MeanStd>> v) {
             return "- **(a) CLIP vs SuperCLIP**, equal steps and batch: " + tally(v.get("SuperCLIP"), v.get("CLIP"))
-                    + " Attribute mean top-1: SuperCLIP " + format(v.get("SuperCLIP").get(SUMMARY)) + ", CLIP "
-                    + format(v.get("CLIP").get(SUMMARY)) + ".\n";
+                    + " Attribute mean top-1: SuperCLIP " + format(at(v, "SuperCLIP", SUMMARY)) + ", CLIP "
+                    + format(at(v, "CLIP", SUMMARY)) + "; rare shapes and colours: SuperCLIP "
+                    + format(at(v, "SuperCLIP", TAIL)) + ", CLIP " + format(at(v, "CLIP", TAIL)) + ".\n";
         }
     },
 
-    /** Both losses at the budget's batch sizes with equal samples seen: steps = samples / batch. */
-    BATCH_SIZE("batch-size", "(b) Batch size at equal samples seen") {
+    /**
+     * Both losses at the budget's batch sizes with equal samples seen (steps = samples / batch), and the smaller
+     * batches also at the largest one's step count (equal steps, so fewer samples).
+     */
+    BATCH_SIZE("batch-size", "(b) Batch size at equal samples and at equal steps") {
         @Override
         List<Variant> variants(Budget b) {
             List<Variant> out = new ArrayList<>();
@@ -80,27 +86,40 @@ public enum Experiment {
         @Override
         String discussion(Runs runs, Path out, List<String> charts) throws IOException {
             List<Integer> sizes = runs.budget().batchSizes();
-            for (String metric : List.of(SUMMARY, "zeroshot.scenes-compositional.top1", "retrieval.scenes.t2i_r10")) {
-                Map<String, Plots.Series> series = new LinkedHashMap<>();
-                for (String loss : List.of("CLIP", "SuperCLIP")) {
-                    double[] x = sizes.stream().mapToDouble(Integer::doubleValue).toArray();
-                    double[] y = new double[x.length];
-                    double[] e = new double[x.length];
-                    for (int i = 0; i < x.length; i++) {
-                        MeanStd ms = runs.byVariant().get(loss + " b" + sizes.get(i)).get(metric);
-                        y[i] = ms.mean();
-                        e[i] = ms.std();
+            int largest = sizes.stream().max(Comparator.naturalOrder()).orElseThrow();
+            for (String suffix : List.of("", EQUAL_STEPS)) {
+                for (String metric : List.of(SUMMARY, TAIL, "zeroshot.scenes-compositional.top1",
+                        "retrieval.scenes.t2i_r10")) {
+                    Map<String, Plots.Series> series = new LinkedHashMap<>();
+                    for (String loss : List.of("CLIP", "SuperCLIP")) {
+                        List<double[]> points = new ArrayList<>();
+                        for (int size : sizes) {
+                            MeanStd ms = at(runs.byVariant(), loss + " b" + size + (size == largest ? "" : suffix),
+                                    metric);
+                            if (ms != null) {
+                                points.add(new double[] {size, ms.mean(), ms.std()});
+                            }
+                        }
+                        if (!points.isEmpty()) {
+                            series.put(loss, new Plots.Series(points.stream().mapToDouble(p -> p[0]).toArray(),
+                                    points.stream().mapToDouble(p -> p[1]).toArray(),
+                                    points.stream().mapToDouble(p -> p[2]).toArray()));
+                        }
                     }
-                    series.put(loss, new Plots.Series(x, y, e));
+                    if (series.isEmpty()) {
+                        continue;
+                    }
+                    String png = id + (suffix.isEmpty() ? "" : "-equal-steps") + "-" + metric.replace('.', '_')
+                            + ".png";
+                    Plots.accuracyVsBatchSize(out.resolve(png), metric + (suffix.isEmpty() ? " (equal samples)"
+                            : " (equal steps)"), series);
+                    charts.add(png);
                 }
-                String png = id + "-" + metric.replace('.', '_') + ".png";
-                Plots.accuracyVsBatchSize(out.resolve(png), metric, series);
-                charts.add(png);
             }
             Map<String, Plots.Series> loss = new LinkedHashMap<>();
             for (Variant v : runs.variants()) {
-                Plots.Series s = runs.curves().get(v.label()).get("clip_loss");
-                if (s == null) {
+                Plots.Series s = runs.curves().getOrDefault(v.label(), Map.of()).get("clip_loss");
+                if (s == null || v.label().endsWith(EQUAL_STEPS)) {
                     continue;
                 }
                 // samples seen on x; the contrastive loss starts at ln(batch): normalise to compare batch sizes
@@ -108,51 +127,69 @@ public enum Experiment {
                 double[] y = Arrays.stream(s.y()).map(l -> l / Math.log(v.batchSize())).toArray();
                 loss.put(v.label(), Plots.Series.of(x, y));
             }
-            Plots.lines(out.resolve(id + "-clip-loss.png"), "Contrastive loss / ln(batch) vs samples seen",
-                    "samples seen", "clip_loss / ln(batch)", loss, false);
-            charts.add(id + "-clip-loss.png");
-            return batchVerdict(sizes, runs.byVariant());
+            if (!loss.isEmpty()) {
+                Plots.lines(out.resolve(id + "-clip-loss.png"), "Contrastive loss / ln(batch) vs samples seen",
+                        "samples seen", "clip_loss / ln(batch)", loss, false);
+                charts.add(id + "-clip-loss.png");
+            }
+            return batchVerdict(sizes, runs.byVariant(), "") + batchVerdict(sizes, runs.byVariant(), EQUAL_STEPS)
+                    + "\nThe paper's claim: SuperCLIP loses much less than CLIP as the batch shrinks, since its "
+                    + "classification term needs no negatives.\n";
         }
 
         /** What each loss loses when the batch shrinks from the largest size to the smallest. */
-        private String batchVerdict(List<Integer> sizes, Map<String, SortedMap<String, MeanStd>> byVariant) {
+        private String batchVerdict(List<Integer> sizes, Map<String, SortedMap<String, MeanStd>> byVariant,
+                                    String suffix) {
             int small = sizes.stream().min(Comparator.naturalOrder()).orElseThrow();
             int large = sizes.stream().max(Comparator.naturalOrder()).orElseThrow();
-            StringBuilder md = new StringBuilder("\n**What each loss loses when the batch shrinks from " + large + " to "
-                    + small + "** (score at batch " + small + " minus score at batch " + large
-                    + ", equal samples seen):\n");
-            for (String key : List.of(SUMMARY, "zeroshot.scenes-compositional.top1", "retrieval.scenes.t2i_r10")) {
+            StringBuilder md = new StringBuilder("\n**What each loss loses when the batch shrinks from " + large
+                    + " to " + small + (suffix.isEmpty() ? ", equal samples seen" : ", equal steps") + "** (score at "
+                    + "batch " + small + " minus score at batch " + large + "):\n");
+            for (String key : List.of(SUMMARY, TAIL, "zeroshot.scenes-compositional.top1", "retrieval.scenes.t2i_r10")) {
                 md.append("- ").append(shortName(key)).append(':');
                 for (String loss : List.of("CLIP", "SuperCLIP")) {
-                    MeanStd s = byVariant.get(loss + " b" + small).get(key);
-                    MeanStd l = byVariant.get(loss + " b" + large).get(key);
-                    md.append(' ').append(loss).append(' ').append(compare(s, l).replace("→ better",
-                            "→ the small batch is better").replace("→ worse", "→ the small batch is worse")).append(';');
+                    MeanStd s = at(byVariant, loss + " b" + small + suffix, key);
+                    MeanStd l = at(byVariant, loss + " b" + large, key);
+                    md.append(' ').append(loss).append(' ').append(s == null || l == null || s.n() < 2 || l.n() < 2
+                            ? "fewer than two seeds" : compare(s, l).replace("→ better", "→ the small batch is better")
+                            .replace("→ worse", "→ the small batch is worse")).append(';');
                 }
                 md.setLength(md.length() - 1);
                 md.append('\n');
             }
-            md.append("\nThe paper's claim: SuperCLIP loses much less than CLIP as the batch shrinks, since its "
-                    + "classification term needs no negatives.\n");
             return md.toString();
         }
 
         @Override
         String summary(Map<String, SortedMap<String, MeanStd>> v) {
-            StringBuilder md = new StringBuilder("- **(b) Batch size** at equal samples seen (attribute mean top-1):");
-            List<String> sizes = v.keySet().stream().filter(l -> l.startsWith("CLIP b")).map(l -> l.substring(6))
-                    .toList();
-            for (String b : sizes) {
-                MeanStd sc = v.get("SuperCLIP b" + b).get(SUMMARY);
-                MeanStd c = v.get("CLIP b" + b).get(SUMMARY);
-                md.append(" batch ").append(b).append(": SuperCLIP ").append(format(sc)).append(" vs CLIP ")
-                        .append(format(c)).append(" (").append(compare(sc, c).replaceAll(".*→ ", "")).append(");");
+            List<String> sizes = v.keySet().stream().filter(l -> l.startsWith("CLIP b") && !l.endsWith(EQUAL_STEPS))
+                    .map(l -> l.substring(6)).toList();
+            StringBuilder md = new StringBuilder("- **(b) Batch size** (attribute mean top-1, SuperCLIP vs CLIP):");
+            for (String suffix : List.of("", EQUAL_STEPS)) {
+                md.append(suffix.isEmpty() ? " at equal samples seen," : " At equal steps,");
+                for (String b : sizes) {
+                    String label = b.equals(sizes.get(sizes.size() - 1)) ? b : b + suffix;
+                    MeanStd sc = at(v, "SuperCLIP b" + label, SUMMARY);
+                    MeanStd c = at(v, "CLIP b" + label, SUMMARY);
+                    md.append(" batch ").append(b).append(": ").append(format(sc)).append(" vs ").append(format(c));
+                    if (sc != null && c != null && sc.n() > 1 && c.n() > 1) {
+                        md.append(" (").append(compare(sc, c).replaceAll(".*→ ", "")).append(')');
+                    }
+                    md.append(';');
+                }
+                md.setLength(md.length() - 1);
+                md.append(". ").append(shrink(v, sizes.get(0), sizes.get(sizes.size() - 1), suffix));
             }
-            md.setLength(md.length() - 1);
-            String small = sizes.get(0);
-            String large = sizes.get(sizes.size() - 1);
-            MeanStd[] q = {v.get("SuperCLIP b" + small).get(SUMMARY), v.get("SuperCLIP b" + large).get(SUMMARY),
-                v.get("CLIP b" + small).get(SUMMARY), v.get("CLIP b" + large).get(SUMMARY)};
+            return md.append('\n').toString();
+        }
+
+        /** How SuperCLIP's score changes relative to CLIP's when the batch shrinks, against the paper's claim. */
+        private String shrink(Map<String, SortedMap<String, MeanStd>> v, String small, String large, String suffix) {
+            MeanStd[] q = {at(v, "SuperCLIP b" + small + suffix, SUMMARY), at(v, "SuperCLIP b" + large, SUMMARY),
+                at(v, "CLIP b" + small + suffix, SUMMARY), at(v, "CLIP b" + large, SUMMARY)};
+            if (Arrays.stream(q).anyMatch(m -> m == null || m.n() < 2)) {
+                return "Not enough seeds yet to test the paper's claim here.";
+            }
             double change = (q[0].mean() - q[1].mean()) - (q[2].mean() - q[3].mean());
             double se = 0;
             for (MeanStd m : q) {
@@ -162,13 +199,11 @@ public enum Experiment {
             String outcome = change > 2 * se ? "consistent with the paper's claim that SuperCLIP loses less "
                     + "than CLIP as the batch shrinks"
                     : change < -2 * se ? "the opposite of the paper's claim that SuperCLIP loses less than "
-                    + "CLIP as the batch shrinks: the claim is not reproduced at this scale"
+                    + "CLIP as the batch shrinks"
                     : "inconclusive about the paper's claim that SuperCLIP loses less than CLIP as the batch "
                     + "shrinks";
-            return md.append(String.format(Locale.ROOT, ". Going from batch %s to %s, SuperCLIP's score changes by "
-                    + "%+.3f relative to CLIP's (± %.3f): %s. At equal samples seen, smaller batches also "
-                    + "mean more optimizer steps, which dominates in this short schedule.\n", large, small,
-                    change, se, outcome)).toString();
+            return String.format(Locale.ROOT, "From batch %s to %s SuperCLIP's score changes by %+.3f relative to "
+                    + "CLIP's (± %.3f): %s.", large, small, change, se, outcome);
         }
     },
 
@@ -193,15 +228,21 @@ public enum Experiment {
 
         @Override
         String summary(Map<String, SortedMap<String, MeanStd>> v) {
-            return "- **(c) λ and IDF**: λ=0.4 " + format(v.get("λ=0.4").get(SUMMARY)) + ", λ=1.0 "
-                    + format(v.get("λ=1.0").get(SUMMARY)) + ", λ=1.6 " + format(v.get("λ=1.6").get(SUMMARY))
-                    + ", λ=1.0 without IDF " + format(v.get("λ=1.0, no IDF").get(SUMMARY))
-                    + " (attribute mean top-1; the paper: 44.1 / 47.1 / 47.2, no IDF 44.8 on ImageNet).\n";
+            StringBuilder md = new StringBuilder("- **(c) λ and IDF** (attribute mean top-1 / rare shapes and "
+                    + "colours):");
+            for (String label : List.of("λ=0.4", "λ=1.0", "λ=1.6", "λ=1.0, no IDF")) {
+                md.append(' ').append(label).append(' ').append(format(at(v, label, SUMMARY))).append(" / ")
+                        .append(format(at(v, label, TAIL))).append(';');
+            }
+            md.setLength(md.length() - 1);
+            return md.append(" (the paper, ImageNet zero-shot: 44.1 / 47.1 / 47.2, no IDF 44.8). IDF vs none: ")
+                    .append(tally(v.get("λ=1.0"), v.get("λ=1.0, no IDF")).replace("SuperCLIP is", "with IDF is"))
+                    .append('\n').toString();
         }
     },
 
-    /** Both losses trained (and evaluated) on short vs long captions. */
-    CAPTIONS("captions", "(d) Short vs long captions") {
+    /** SuperCLIP on short captions, on a mix of short and long ones, and with DualCaption; CLIP for reference. */
+    CAPTIONS("captions", "(d) DualCaption vs mixed vs short captions") {
         @Override
         List<Variant> variants(Budget b) {
             int batch = b.batchSize();
@@ -216,22 +257,27 @@ public enum Experiment {
 
         @Override
         String discussion(Runs runs, Path out, List<String> charts) throws IOException {
-            bars(runs, out, charts, "Short vs long captions (mean ± std over seeds)",
-                    List.of("zeroshot.scenes-shape.top1", "zeroshot.scenes-color.top1", "zeroshot.scenes-count.top1",
-                            "zeroshot.scenes-compositional.top1", SUMMARY));
+            bars(runs, out, charts, "Captions (mean ± std over seeds)", BAR_METRICS);
             Map<String, SortedMap<String, MeanStd>> v = runs.byVariant();
-            return verdict(v, "SuperCLIP short", "CLIP short") + verdict(v, "SuperCLIP long", "CLIP long")
-                    + verdict(v, "CLIP long", "CLIP short") + verdict(v, "SuperCLIP long", "SuperCLIP short")
-                    + "\nLong-caption models are also evaluated on the attributes only long captions name "
-                    + "(size, texture, position, background; see the JSON). Retrieval is not comparable across "
-                    + "caption styles (different captions; short captions repeat across scenes).\n";
+            return verdict(v, "SuperCLIP DualCaption", "SuperCLIP short") + verdict(v, "SuperCLIP mixed",
+                    "SuperCLIP short") + verdict(v, "SuperCLIP DualCaption", "SuperCLIP mixed")
+                    + "\nAll four are evaluated the same way: short-caption prompts and short captions for "
+                    + "retrieval. “mixed”: each training scene has its short or its long caption (half each) for both "
+                    + "terms; “DualCaption”: the contrastive term reads the short caption, the classification term "
+                    + "(and the IDF statistics) the long one, which also names size, texture, position and "
+                    + "background.\n";
         }
 
         @Override
         String summary(Map<String, SortedMap<String, MeanStd>> v) {
-            return "- **(d) Captions**: with long captions SuperCLIP vs CLIP: "
-                    + tally(v.get("SuperCLIP long"), v.get("CLIP long")) + " With short captions: "
-                    + tally(v.get("SuperCLIP short"), v.get("CLIP short")) + '\n';
+            return "- **(d) Captions** (attribute mean top-1 / rare shapes and colours): short "
+                    + format(at(v, "SuperCLIP short", SUMMARY)) + " / " + format(at(v, "SuperCLIP short", TAIL))
+                    + ", mixed " + format(at(v, "SuperCLIP mixed", SUMMARY)) + " / "
+                    + format(at(v, "SuperCLIP mixed", TAIL)) + ", DualCaption "
+                    + format(at(v, "SuperCLIP DualCaption", SUMMARY)) + " / "
+                    + format(at(v, "SuperCLIP DualCaption", TAIL)) + ". DualCaption vs short: "
+                    + tally(v.get("SuperCLIP DualCaption"), v.get("SuperCLIP short")).replace("SuperCLIP is",
+                    "DualCaption is") + '\n';
         }
     },
 
@@ -275,10 +321,12 @@ public enum Experiment {
     private static final ModelConfig.Loss SUPERCLIP = ModelConfig.Loss.SUPERCLIP;
     private static final TrainingConfig.IdfMode ONLINE = TrainingConfig.IdfMode.ONLINE;
     private static final String SUMMARY = Experiments.SUMMARY_METRIC;
+    private static final String TAIL = Experiments.TAIL_METRIC;
     private static final List<String> EMOJI_HEADLINE = List.of("zeroshot.emoji.top1", "retrieval.emoji.i2t_r1",
             "retrieval.emoji.t2i_r1", "retrieval.emoji.i2t_r10", "retrieval.emoji.t2i_r10");
     private static final List<String> BAR_METRICS = List.of("zeroshot.scenes-shape.top1", "zeroshot.scenes-color.top1",
-            "zeroshot.scenes-count.top1", "zeroshot.scenes-compositional.top1", Experiments.SUMMARY_METRIC,
+            "zeroshot.scenes-count.top1", "zeroshot.scenes-shape-tail.top1", "zeroshot.scenes-color-tail.top1",
+            "zeroshot.scenes-compositional.top1", Experiments.SUMMARY_METRIC, Experiments.TAIL_METRIC,
             "retrieval.scenes.t2i_r10");
 
     final String id;
@@ -324,9 +372,23 @@ public enum Experiment {
         return loss == CLIP ? "CLIP" : "SuperCLIP";
     }
 
-    /** A bar chart of {@code metrics} per variant, {@code <id>-bars.png}. */
+    /** A bar chart of {@code metrics} per variant that has runs, {@code <id>-bars.png}. */
     void bars(Runs runs, Path out, List<String> charts, String chartTitle, List<String> metrics) throws IOException {
-        Plots.comparisonBars(out.resolve(id + "-bars.png"), chartTitle, metrics, runs.byVariant());
-        charts.add(id + "-bars.png");
+        Map<String, SortedMap<String, MeanStd>> present = new LinkedHashMap<>();
+        runs.byVariant().forEach((label, m) -> {
+            if (!m.isEmpty()) {
+                present.put(label, m);
+            }
+        });
+        if (!present.isEmpty()) {
+            Plots.comparisonBars(out.resolve(id + "-bars.png"), chartTitle, metrics, present);
+            charts.add(id + "-bars.png");
+        }
+    }
+
+    /** A variant's metric, or null when the variant has no runs yet. */
+    static MeanStd at(Map<String, SortedMap<String, MeanStd>> byVariant, String label, String metric) {
+        SortedMap<String, MeanStd> m = byVariant.get(label);
+        return m == null ? null : m.get(metric);
     }
 }

@@ -8,6 +8,7 @@ import ai.superclip.cli.SuperClipCli;
 import ai.superclip.eval.EvalReport;
 import ai.superclip.eval.MeanStd;
 import ai.superclip.model.ModelConfig;
+import ai.superclip.runtime.LocalFiles;
 import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +37,9 @@ class ExperimentsTest {
                     Path run = budget.runs().resolve(v.key()).resolve("seed-" + seed);
                     EvalReport r = new EvalReport();
                     for (String key : Experiments.HEADLINE) {
+                        r.put(key, 0.2 + 0.2 * seed);
+                    }
+                    for (String key : e.headline()) {
                         r.put(key, 0.2 + 0.2 * seed);
                     }
                     for (String a : List.of("shape", "color", "count", "compositional")) {
@@ -78,14 +82,17 @@ class ExperimentsTest {
                 assertEquals(2, m.n());
             }
         }
-        assertEquals(List.of("CLIP b2", "CLIP b4", "SuperCLIP b2", "SuperCLIP b4"),
-                List.copyOf(results.get(1).byVariant().keySet()));
+        assertEquals(List.of("CLIP b2", "CLIP b4", "SuperCLIP b2", "SuperCLIP b4", "CLIP b2 (equal steps)",
+                "SuperCLIP b2 (equal steps)"), List.copyOf(results.get(1).byVariant().keySet()));
         JsonNode json = new ObjectMapper().readTree(out.resolve("batch-size.json").toFile());
         assertEquals(1, json.at("/variants/SuperCLIP b4/steps").asInt(), "equal samples seen: 2·2 / 4");
+        assertEquals(4, json.at("/variants/SuperCLIP b4/batch_size").asInt());
+        assertEquals(1, json.at("/variants/CLIP b2 (equal steps)/steps").asInt(), "the largest batch's steps");
+        assertEquals(2, json.at("/variants/CLIP b2 (equal steps)/samples").asInt());
         assertEquals(0.3, json.at("/variants/CLIP b2/metrics/retrieval.scenes.t2i_r1/mean").asDouble(), 1e-12);
-        String report = Experiments.report(results, budget, 1.5, out);
-        for (String section : List.of("## (a)", "## (b)", "## (c)", "## (d)", "results/clip-vs-superclip-bars.png",
-                "superclip.jar experiments all --out " + out, "## Summary",
+        String report = Experiments.report(results, budget, 1.5, out, "READING\n");
+        for (String section : List.of("## (a)", "## (b)", "## (c)", "## (d)", "## (e)",
+                "results/clip-vs-superclip-bars.png", "superclip.jar experiments all --work", "## Summary", "READING",
                 "SuperCLIP is better (beyond two standard errors) on")) {
             assertTrue(report.contains(section), section);
         }
@@ -103,9 +110,26 @@ class ExperimentsTest {
         assertTrue(report.indexOf("## (a)") < report.indexOf("## (d)") && report.indexOf("## (a)") > 0,
                 "sections in report order");
         assertFalse(report.contains("## (b)"), "only the experiments named");
-        assertTrue(report.contains("superclip.jar experiments clip-vs-superclip captions --out " + out), report);
+        assertTrue(report.contains("superclip.jar experiments clip-vs-superclip captions --work"), report);
         assertTrue(Files.exists(out.resolve("captions.json")) && Files.notExists(out.resolve("batch-size.json")));
         assertEquals(2, SuperClipCli.run("experiments", "no-such-experiment"), "an unknown name is a usage error");
+    }
+
+    @Test
+    void missingRunsAreLeftOutAndEachRowSaysHowManySeedsItHas() throws Exception {
+        Budget budget = budget(dir.resolve("work"));
+        fakeRuns(budget);
+        List<Variant> variants = Experiment.CLIP_VS_SUPERCLIP.variants(budget);
+        LocalFiles.deleteTree(budget.runs().resolve(variants.get(0).key()).resolve("seed-1"));
+        LocalFiles.deleteTree(budget.runs().resolve(variants.get(1).key()));
+        Experiments.Result r = Experiments.run(Experiment.CLIP_VS_SUPERCLIP, dir.resolve("results"), budget);
+        assertEquals(1, r.byVariant().get("CLIP").get("zeroshot.scenes-color.top1").n());
+        assertTrue(r.byVariant().get("SuperCLIP").isEmpty());
+        assertTrue(r.markdown().contains("| CLIP | CLIP | 2 | 2 | 1 | 0.200 ± 0.000 |"), r.markdown());
+        assertTrue(r.markdown().contains("| SuperCLIP | SuperCLIP | 2 | 2 | 0 | – |"), r.markdown());
+        assertFalse(r.markdown().contains("→"), "no verdict on fewer than two seeds a side");
+        String summary = Experiments.summary(List.of(r));
+        assertTrue(summary.contains("Attribute mean top-1: SuperCLIP –, CLIP 0.200 ± 0.000"), summary);
     }
 
     @Test
@@ -124,5 +148,7 @@ class ExperimentsTest {
         assertFalse(Files.exists(run.resolve("train")), "training files are deleted");
         assertEquals(2, Files.readAllLines(run.resolve(Trainer.METRICS)).size());
         assertEquals(report.metrics(), Experiments.runOnce(v, 0, run, budget).metrics(), "read from the cache");
+        String head = HeadProbe.markdown(run, 0, 12, 2);
+        assertTrue(head.contains("| color |") && head.contains("| olive |") && head.contains("| crescent |"), head);
     }
 }
