@@ -549,6 +549,9 @@ public final class Experiments {
                 same++;
             }
         }
+        if (better.isEmpty() && worse.isEmpty() && same == 0) {
+            return "SuperCLIP is not testable yet (fewer than two seeds a side).";
+        }
         return "SuperCLIP is better (beyond two standard errors) on " + (better.isEmpty() ? "none" : String.join(", ",
                 better)) + ", worse on " + (worse.isEmpty() ? "none" : String.join(", ", worse))
                 + ", and not clearly different on the other " + same + " headline metrics.";
