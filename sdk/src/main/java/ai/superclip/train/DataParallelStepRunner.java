@@ -289,25 +289,28 @@ final class DataParallelStepRunner implements StepExecutor {
      * global batch on every worker. A row travels as its length then its ids (exact as floats below 2^24).
      */
     private int[][] allGatherCaptions(int[][][] perMicro) {
-        List<Float> encoded = new ArrayList<>();
+        int length = 0;
         for (int[][] rows : perMicro) {
             for (int[] row : rows) {
-                encoded.add((float) row.length);
+                length += 1 + row.length;
+            }
+        }
+        float[] own = new float[length];
+        int at = 0;
+        for (int[][] rows : perMicro) {
+            for (int[] row : rows) {
+                own[at++] = row.length;
                 for (int id : row) {
-                    encoded.add((float) id);
+                    own[at++] = id;
                 }
             }
         }
-        float[] own = new float[encoded.size()];
-        for (int i = 0; i < own.length; i++) {
-            own[i] = encoded.get(i);
-        }
         List<int[]> global = new ArrayList<>();
         for (float[] block : collective.allGather(own)) {
-            for (int at = 0; at < block.length;) {
-                int[] row = new int[(int) block[at++]];
+            for (int i = 0; i < block.length;) {
+                int[] row = new int[(int) block[i++]];
                 for (int j = 0; j < row.length; j++) {
-                    row[j] = (int) block[at++];
+                    row[j] = (int) block[i++];
                 }
                 global.add(row);
             }
