@@ -82,6 +82,12 @@ class OpGradientTest {
                 c("MatMul", "run-time batch", x -> x.get(0).matmul(x.get(1)), In.batched(3, 4, 5), In.of(5, 2)),
                 c("MatMul", "a @ b^T, both run-time sized", x -> x.get(0).matmul(x.get(1).transpose(1, 0)),
                         In.batched(3, 4), In.batched(3, 4)),
+                c("FusedMatMul", "a @ b^T scaled, batched", x -> x.get(0).matmulTransposed(x.get(1), 0.5),
+                        In.of(2, 3, 4, 5), In.of(2, 3, 6, 5)),
+                c("FusedMatMul", "a^T @ b, broadcast batch", x -> fusedMatMul(x.get(0), x.get(1), true, false),
+                        In.of(2, 1, 5, 4), In.of(3, 5, 2)),
+                c("FusedMatMul", "a^T @ b^T", x -> fusedMatMul(x.get(0), x.get(1), true, true), In.of(5, 4),
+                        In.of(3, 5)),
                 c("Gemm", "transB + bias", x -> gemm(x, 0, 1, 1f, 1f), In.of(4, 5), In.of(3, 5), In.of(3)),
                 c("Gemm", "transA, alpha, beta, matrix C", x -> gemm(x, 1, 0, 0.5f, 2f), In.of(5, 4), In.of(5, 3), In.of(4, 3)),
                 c("Gemm", "transA + transB, row C", x -> gemm(x, 1, 1, 1f, 1f), In.of(5, 4), In.of(3, 5), In.of(1, 3)),
@@ -286,6 +292,11 @@ class OpGradientTest {
     private static Value expand(Value x) {
         Graph g = x.graph();
         return g.apply(Op.EXPAND, x, g.longs(2, 3, 4));
+    }
+
+    private static Value fusedMatMul(Value a, Value b, boolean transA, boolean transB) {
+        return a.graph().node(Op.FUSED_MATMUL).attr(Attr.TRANS_A, transA ? 1L : 0L).attr(Attr.TRANS_B, transB ? 1L : 0L)
+                .input(a).input(b).build();
     }
 
     private static Value gatherElements(Value x, Value idx) {

@@ -81,8 +81,30 @@ public final class Backward {
         if (axes.isEmpty()) {
             return grad;
         }
+        int leading = axes.size();
+        if (axes.get(leading - 1) == leading - 1 && leading < g.length && Shape.isStatic(t)
+                && Shape.isStatic(java.util.Arrays.copyOfRange(g, leading, g.length))) {
+            long rest = 1;
+            for (int i = leading; i < g.length; i++) {
+                rest *= g[i];
+            }
+            return reshapeLike(sumOfRows(grad.reshape(-1, rest)), target, null);
+        }
         Value reduced = grad.sum(true, axes.stream().mapToLong(Long::longValue).toArray());
         return extra > 0 ? reshapeLike(reduced, target, null) : reduced;
+    }
+
+    /**
+     * The column sums of {@code rows} [M, N] as ones[1, M] · rows, [1, N]: a GEMV, which ONNX Runtime runs on every
+     * core where its ReduceSum over axis 0 does not ([4160, 1536]: 0.5 against 1.5 ms). Bias and LayerNorm
+     * gradients take this path.
+     */
+    private Value sumOfRows(Value rows) {
+        Value count = graph.apply(Op.SLICE, graph.apply(Op.SHAPE, rows), graph.longs(0), graph.longs(1));
+        Value shape = graph.node(Op.CONCAT).attr(Attr.AXIS, 0L).input(graph.longs(1)).input(count).build();
+        Value ones = graph.node(Op.EXPAND).input(graph.scalar(1, rows.dtype())).input(shape)
+                .outputs(new TypedShape(rows.dtype(), new long[] {1, rows.dim(0)})).build();
+        return ones.matmul(rows);
     }
 
     /**

@@ -218,7 +218,7 @@ public enum Op {
                 throw new GraphException("MatMul gradient needs operands of rank >= 2, got " + a + " and " + w);
             }
             if (b.needs(0)) {
-                b.set(0, b.sumTo(fusedMatMul(b.dy(), w, false, true), a));
+                b.set(0, b.sumTo(fusedMatMul(b.dy(), w, false, true, 1f), a));
             }
             if (b.needs(1)) {
                 if (w.rank() == 2 && w.dim(-1) >= 0) { // fold every batch dimension into the rows
@@ -228,7 +228,7 @@ public enum Op {
                     Value d2 = b.dy().reshape(-1, m);
                     b.set(1, b.graph().node(GEMM).attr(Attr.TRANS_A, 1L).input(a2).input(d2).build());
                 } else {
-                    b.set(1, b.sumTo(fusedMatMul(a, b.dy(), true, false), w));
+                    b.set(1, b.sumTo(fusedMatMul(a, b.dy(), true, false, 1f), w));
                 }
             }
         }
@@ -444,7 +444,11 @@ public enum Op {
     },
 
     // ------------------------------------------------------------------ indexing
-    /** Gather(data, indices) along an axis; the indices get no gradient. */
+    /**
+     * Gather(data, indices) along an axis; the indices get no gradient. Along axis 0 (embedding tables) the rows of
+     * dY are added into zeros at their indices with ScatterND, which ONNX Runtime runs several times faster than its
+     * GatherGrad kernel (49,408 × 256 table, 64 × 77 ids: 5.7 against 59.6 ms); other axes use GatherGrad.
+     */
     GATHER("Gather", Attr.AXIS) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
@@ -454,7 +458,13 @@ public enum Op {
 
         @Override
         void backward(Backward b) {
-            b.set(0, gradNode(b, GATHER_GRAD, 0).attr(Attr.AXIS, b.node().intAttr(Attr.AXIS, 0))
+            long axis = b.node().intAttr(Attr.AXIS, 0);
+            if (axis == 0 && b.x(1).rank() > 0) {
+                b.set(0, gradNode(b, SCATTER_ND, 0).attr(Attr.REDUCTION, "add").input(b.zerosLike(b.x(0)))
+                        .input(b.x(1).unsqueeze(-1)).input(b.dy()).build());
+                return;
+            }
+            b.set(0, gradNode(b, GATHER_GRAD, 0).attr(Attr.AXIS, axis)
                     .input(b.runtimeShape(b.x(0))).input(b.x(1)).input(b.dy()).build());
         }
     },
@@ -593,6 +603,13 @@ public enum Op {
         }
     },
     CONSTANT_OF_SHAPE("ConstantOfShape", Kind.STOPS_GRADIENT),
+    /** ScatterND(data, indices, updates) with a {@code reduction}; emitted by Gather's gradient rule. */
+    SCATTER_ND("ScatterND", Kind.STOPS_GRADIENT, Attr.REDUCTION) {
+        @Override
+        List<TypedShape> infer(Node n, Graph g) {
+            return one(n.input(0).dtype(), n.input(0).shape());
+        }
+    },
     RANGE("Range", Kind.STOPS_GRADIENT) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
@@ -630,14 +647,36 @@ public enum Op {
         }
     },
 
-    // ------------------------------------------------------------------ gradient kernels (com.microsoft), emitted by rules
-    FUSED_MATMUL("FusedMatMul", Kind.MICROSOFT_KERNEL, Attr.TRANS_A, Attr.TRANS_B, Attr.ALPHA) {
+    /**
+     * alpha * op(A) @ op(B), batched like MatMul, op transposing the last two axes when asked (com.microsoft
+     * FusedMatMul). Attention's scores use it (Q K^T / sqrt(d) in one kernel, with no transposed copy of K) and the
+     * MatMul rule emits it.
+     */
+    FUSED_MATMUL("FusedMatMul", Kind.MICROSOFT, Attr.TRANS_A, Attr.TRANS_B, Attr.ALPHA) {
         @Override
         List<TypedShape> infer(Node n, Graph g) {
             return one(n.input(0).dtype(), Shape.matmul(n.input(0).shape(), n.input(1).shape(),
                     n.intAttr(Attr.TRANS_A, 0) != 0, n.intAttr(Attr.TRANS_B, 0) != 0));
         }
+
+        @Override
+        void backward(Backward b) {
+            boolean ta = b.node().intAttr(Attr.TRANS_A, 0) != 0;
+            boolean tb = b.node().intAttr(Attr.TRANS_B, 0) != 0;
+            float alpha = b.node().floatAttr(Attr.ALPHA, 1f);
+            Value a = b.x(0);
+            Value w = b.x(1);
+            Value dy = b.dy();
+            if (b.needs(0)) { // dA = alpha dY op(B)^T, laid out like A
+                b.set(0, b.sumTo(ta ? fusedMatMul(w, dy, tb, true, alpha) : fusedMatMul(dy, w, false, !tb, alpha), a));
+            }
+            if (b.needs(1)) { // dB = alpha op(A)^T dY, laid out like B
+                b.set(1, b.sumTo(tb ? fusedMatMul(dy, a, true, ta, alpha) : fusedMatMul(a, dy, !ta, false, alpha), w));
+            }
+        }
     },
+
+    // ------------------------------------------------------------------ gradient kernels (com.microsoft), emitted by rules
     TANH_GRAD("TanhGrad", Kind.MICROSOFT_KERNEL),
     SIGMOID_GRAD("SigmoidGrad", Kind.MICROSOFT_KERNEL),
     FAST_GELU_GRAD("FastGeluGrad", Kind.MICROSOFT_KERNEL),
@@ -748,9 +787,14 @@ public enum Op {
         return b.graph().node(op).outputs(TypedShape.of(b.x(like)));
     }
 
-    private static Value fusedMatMul(Value a, Value w, boolean transA, boolean transB) {
-        return a.graph().node(FUSED_MATMUL).attr(Attr.TRANS_A, transA ? 1L : 0L).attr(Attr.TRANS_B, transB ? 1L : 0L)
-                .input(a).input(w).build();
+    /** alpha * op(a) @ op(w) as one FusedMatMul node. */
+    static Value fusedMatMul(Value a, Value w, boolean transA, boolean transB, float alpha) {
+        Graph.NodeBuilder n = a.graph().node(FUSED_MATMUL).attr(Attr.TRANS_A, transA ? 1L : 0L)
+                .attr(Attr.TRANS_B, transB ? 1L : 0L);
+        if (alpha != 1f) {
+            n.attr(Attr.ALPHA, alpha);
+        }
+        return n.input(a).input(w).build();
     }
 
     private static Value gemm(Backward b, Value a, Value w, boolean transA, boolean transB, float alpha) {

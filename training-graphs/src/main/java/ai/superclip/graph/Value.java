@@ -80,6 +80,11 @@ public final class Value {
         return graph.apply(Op.MATMUL, this, other);
     }
 
+    /** {@code scale} · this @ other^T (last two axes), in one kernel and without a transposed copy of {@code other}. */
+    public Value matmulTransposed(Value other, double scale) {
+        return Op.fusedMatMul(this, other, false, true, (float) scale);
+    }
+
     public Value neg() {
         return graph.apply(Op.NEG, this);
     }

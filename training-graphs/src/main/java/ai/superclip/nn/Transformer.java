@@ -81,10 +81,10 @@ public record Transformer(int width, int layers, int heads, int mlpWidth, Activa
             }
             Value qkv = Layers.affine(x, inW, inB);
             var parts = g.node(Op.SPLIT).attr(Attr.AXIS, -1L).input(qkv).input(g.longs(width, width, width)).buildAll();
-            Value q = heads(parts.get(0), headDim, 0, 2, 1, 3).mul(1.0 / Math.sqrt(headDim));
-            Value kT = heads(parts.get(1), headDim, 0, 2, 3, 1);
+            Value q = heads(parts.get(0), headDim, 0, 2, 1, 3);
+            Value k = heads(parts.get(1), headDim, 0, 2, 1, 3);
             Value v = heads(parts.get(2), headDim, 0, 2, 1, 3);
-            Value scores = q.matmul(kT);
+            Value scores = q.matmulTransposed(k, 1.0 / Math.sqrt(headDim));
             if (mask != null) {
                 scores = scores.add(mask);
             }
