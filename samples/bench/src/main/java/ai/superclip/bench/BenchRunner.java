@@ -138,7 +138,7 @@ public final class BenchRunner {
                     speedup.put("matmul_share_mid", entry.get("matmul_share"));
                     report.put("inference", inference("mid", config, tokenizer, speedup));
                     if (o.profile()) {
-                        report.put("profile_mid_top_ops", profile(config, data, o.workDir().resolve("artifacts-" + slot)));
+                        report.put("profile_mid", profile(config, data, o.workDir().resolve("artifacts-" + slot)));
                     }
                 }
             }
@@ -508,15 +508,22 @@ public final class BenchRunner {
         return m;
     }
 
-    /** Profiles a few steps over the artifacts the train step benchmark wrote into {@code artifacts}. */
-    private Map<String, Object> profile(ModelConfig config, SyntheticInputs data, Path artifacts) throws Exception {
+    /**
+     * Profiles a few steps over the artifacts the train step benchmark wrote into {@code artifacts}: kernel time per
+     * operator type per step, and the median wall time of the steps' forward-backward and AdamW phases.
+     */
+    Map<String, Object> profile(ModelConfig config, SyntheticInputs data, Path artifacts) throws Exception {
         Path prefix = o.workDir().resolve("ort-profile");
         int steps = 3;
+        double[] trainMs = new double[steps];
+        double[] optimizerMs = new double[steps];
         Path written;
         try (OrtTrain ours = new OrtTrain(config, artifacts, data, userRun,
                 userRun.sessionOptions().withProfile(prefix.toString()))) {
             for (int i = 0; i < steps; i++) {
-                ours.step();
+                OrtTrain.StepPhases phases = ours.timedStep();
+                trainMs[i] = phases.trainMs();
+                optimizerMs[i] = phases.optimizerMs();
             }
         }
         try (Stream<Path> files = Files.list(o.workDir())) {
@@ -524,10 +531,12 @@ public final class BenchRunner {
                     && p.toString().endsWith(".json")).max(Comparator.comparingLong(p -> p.toFile().lastModified()))
                     .orElseThrow(() -> new IOException("ONNX Runtime wrote no profile under " + prefix));
         }
-        // the profile also holds the first (unpinned) step of the constructor
+        // the profile's first run is the constructor's (unpinned) step, a warm-up that steadyState leaves out
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", written.toString());
-        m.put("top_ops", OrtProfile.topOps(written, 12, steps + 1));
+        m.put("train_step_ms", Stats.round(Stats.of(trainMs).median()));
+        m.put("optimizer_step_ms", Stats.round(Stats.of(optimizerMs).median()));
+        m.putAll(OrtProfile.steadyState(written, 12));
         return m;
     }
 
