@@ -287,6 +287,9 @@ public final class BenchRunner {
                     timed.forEach((kind, m) -> speedup.put("inference_" + kind + "_b64", m.get("speedup")));
                 }
             }
+            Map<String, Object> sdk = sdkTexts(slot, config, tokenizer, encoders, torch);
+            inf.put("texts_b64_sdk", sdk);
+            speedup.put("inference_texts_b64_sdk", sdk.get("speedup"));
         }
         inf.put("text_trim", textTrimming(encoders.resolve(InferenceExport.TEXT_ENCODER), config.embedDim(), tokenizer,
                 speedup));
@@ -348,6 +351,44 @@ public final class BenchRunner {
             }
         }
         return timed;
+    }
+
+    /**
+     * The SDK's shipping text path, {@link Model#load} then {@code encodeIds}, which trims each batch to its longest
+     * caption (the same embeddings), against libtorch (when given) on all the context's positions, as open_clip runs
+     * them: batch 64, the ids {@link #encoderTimings} gives both engines, alternating.
+     */
+    private Map<String, Object> sdkTexts(String slot, ModelConfig config, ClipTokenizer tokenizer, Path encoders,
+            TorchModel torch) throws Exception {
+        int b = 64;
+        SyntheticInputs data = new SyntheticInputs(config, tokenizer, b, SEED + b);
+        int length = TextEncoder.trimmedLength(data.ids, b, config.text().contextLength());
+        Map<String, Object> m = new LinkedHashMap<>();
+        double load = loadAverage();
+        // the bench's thread count, as libtorch gets it, where Model.load(dir) would take one per core
+        try (Model model = Model.load(encoders, o.threads(), b);
+                TorchModel.Batch tb = torch == null ? null : torch.batch(data.pixels, data.ids, null, b)) {
+            Map<String, Harness.Task> tasks = new LinkedHashMap<>();
+            tasks.put("ours", () -> model.textEncoder().encodeIds(data.ids.duplicate().rewind(), b));
+            if (torch != null) {
+                tasks.put("libtorch", () -> torch.encodeTexts(tb));
+            }
+            Map<String, Stats> st = Harness.alternate(o.warmup() + 1, o.iterations(), tasks);
+            Stats mine = st.get("ours");
+            Stats theirs = st.get("libtorch");
+            m.put("trimmed_length", length);
+            m.put("ours", mine.toMap());
+            m.put("ours_per_s", Stats.round(b / (mine.median() / 1e3)));
+            if (theirs != null) {
+                m.put("libtorch", theirs.toMap());
+                m.put("libtorch_per_s", Stats.round(b / (theirs.median() / 1e3)));
+                m.put("speedup", Stats.round(theirs.median() / mine.median()));
+            }
+            m.put("load_average", load);
+            addRow("inference texts b" + b + ", SDK path (trimmed to L " + length + ", " + slot + ")", mine, theirs,
+                    load, String.format(Locale.ROOT, "ms; ours %.0f/s", (double) m.get("ours_per_s")));
+        }
+        return m;
     }
 
     /**
@@ -575,6 +616,7 @@ public final class BenchRunner {
         g.put("train_step_mid_at_most_0.8x_libtorch", ge(speedup.get("train_step_mid"), 1.25));
         g.put("inference_images_b64_at_least_2.5x", ge(speedup.get("inference_images_b64"), 2.5));
         g.put("inference_texts_b64_at_least_2.5x", ge(speedup.get("inference_texts_b64"), 2.5));
+        g.put("inference_texts_b64_sdk_at_least_2.5x", ge(speedup.get("inference_texts_b64_sdk"), 2.5));
         g.put("matmul_share_mid_at_least_0.75", ge(speedup.get("matmul_share_mid"), 0.75));
         for (var e : head.entrySet()) {
             Map<?, ?> h = (Map<?, ?>) e.getValue();
