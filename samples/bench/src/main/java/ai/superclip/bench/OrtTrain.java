@@ -121,11 +121,26 @@ public final class OrtTrain implements AutoCloseable {
 
     /** Forward, backward, AdamW; returns the loss. */
     public float step() throws OrtException {
+        timedStep();
+        return pinned.get(TrainingArtifacts.LOSS).getFloatBuffer().get(0);
+    }
+
+    /**
+     * The wall milliseconds of a step's two phases: forward and backward ({@code trainStep}), and the AdamW update
+     * ({@code setLearningRate}, {@code optimizerStep}, {@code lazyResetGrad}).
+     */
+    public record StepPhases(double trainMs, double optimizerMs) {
+    }
+
+    /** One step, as {@link #step}, timed by phase. */
+    public StepPhases timedStep() throws OrtException {
+        long start = System.nanoTime();
         session.trainStep(inputs, pinned);
+        long trained = System.nanoTime();
         session.setLearningRate(learningRate);
         session.optimizerStep();
         session.lazyResetGrad();
-        return pinned.get(TrainingArtifacts.LOSS).getFloatBuffer().get(0);
+        return new StepPhases((trained - start) / 1e6, (System.nanoTime() - trained) / 1e6);
     }
 
     @Override

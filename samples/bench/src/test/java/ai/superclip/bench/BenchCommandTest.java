@@ -36,6 +36,7 @@ class BenchCommandTest {
         assertRatio(speedup, "train_step_mid", report.at("/train_step/mid"));
         assertRatio(speedup, "inference_images_b64", report.at("/inference/images_b64"));
         assertRatio(speedup, "inference_texts_b64", report.at("/inference/texts_b64"));
+        assertRatio(speedup, "inference_texts_b64_sdk", report.at("/inference/texts_b64_sdk"));
         // the quick run measures the tiny preset once and reports it for both slots
         assertEquals("tiny", report.at("/train_step/mid/same_as").asText());
         assertEquals(speedup.get("train_step_tiny").asDouble(), speedup.get("train_step_mid").asDouble());
@@ -53,7 +54,8 @@ class BenchCommandTest {
     @Test
     void everyTimingHasTheRequestedIterations() {
         for (String path : new String[] {"/train_step/tiny/ours", "/train_step/tiny/libtorch",
-            "/inference/images_b64/ours", "/inference/texts_b64/libtorch", "/tokenization/stats"}) {
+            "/inference/images_b64/ours", "/inference/texts_b64/libtorch", "/inference/texts_b64_sdk/ours",
+            "/inference/texts_b64_sdk/libtorch", "/tokenization/stats"}) {
             JsonNode stats = report.at(path);
             assertEquals(ITERATIONS, stats.get("n").asInt(), path);
             assertTrue(stats.get("min_ms").asDouble() <= stats.get("median_ms").asDouble()
@@ -81,6 +83,8 @@ class BenchCommandTest {
                 goals.get("train_step_tiny_at_most_0.8x_libtorch").asBoolean());
         assertEquals(speedup.get("inference_images_b64").asDouble() >= 2.5,
                 goals.get("inference_images_b64_at_least_2.5x").asBoolean());
+        assertEquals(speedup.get("inference_texts_b64_sdk").asDouble() >= 2.5,
+                goals.get("inference_texts_b64_sdk_at_least_2.5x").asBoolean());
         assertEquals(speedup.get("matmul_share_mid").asDouble() >= 0.75,
                 goals.get("matmul_share_mid_at_least_0.75").asBoolean());
     }
@@ -90,6 +94,8 @@ class BenchCommandTest {
         JsonNode speedup = report.get("speedup");
         JsonNode scenes = report.at("/inference/text_trim/scenes_long");
         assertTrue(scenes.get("trimmed_length").asInt() < 77, scenes.toString());
+        JsonNode sdk = report.at("/inference/texts_b64_sdk");
+        assertTrue(sdk.get("trimmed_length").asInt() < 77, sdk.toString());
         assertClose(scenes.at("/full/median_ms").asDouble() / scenes.at("/trimmed/median_ms").asDouble(),
                 speedup.get("text_trim_speedup").asDouble(), "text_trim_speedup");
         for (String kind : new String[] {"images", "texts"}) {
