@@ -10,7 +10,9 @@ import ai.superclip.model.ModelCost;
 import ai.superclip.model.Presets;
 import ai.superclip.model.SuperClipModel;
 import ai.superclip.train.Trainer;
+import ai.superclip.train.StepMetrics;
 import ai.superclip.train.TrainingConfig;
+import ai.superclip.train.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,11 @@ public final class MemoryProbe {
     private MemoryProbe() {
     }
 
-    /** Child entry point: {@code preset batch steps threads dir}; prints {@code peak_rss_bytes=N}. */
+    /**
+     * Child entry point: {@code preset batch steps threads dir}; prints {@code key=bytes} lines: the JVM's resident
+     * set before training ({@code baseline_rss_bytes}), the peak up to the last step's end, before the final
+     * checkpoint is written ({@code steps_peak_rss_bytes}), and the run's peak ({@code peak_rss_bytes}).
+     */
     public static void main(String[] args) throws Exception {
         String preset = args[0];
         int batch = Integer.parseInt(args[1]);
@@ -44,17 +50,32 @@ public final class MemoryProbe {
                 .build();
         TrainingConfig config = TrainingConfig.builder(preset).batchSize(batch).steps(steps).threads(threads)
                 .checkpointEvery(0).logEvery(1000).output(dir).build();
+        long baseline = status("VmRSS:");
+        long[] stepsPeak = {-1};
         try (Trainer trainer = Trainer.create(config, data)) {
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics metrics) {
+                    stepsPeak[0] = peakRss();
+                }
+            });
             trainer.train();
         }
+        System.out.println("baseline_rss_bytes=" + baseline);
+        System.out.println("steps_peak_rss_bytes=" + stepsPeak[0]);
         System.out.println("peak_rss_bytes=" + peakRss());
     }
 
     /** This process's peak resident set (VmHWM), in bytes; -1 where /proc is missing. */
     public static long peakRss() {
+        return status("VmHWM:");
+    }
+
+    /** A size line of /proc/self/status (e.g. {@code VmRSS:}) in bytes; -1 where /proc is missing. */
+    private static long status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
@@ -65,9 +86,11 @@ public final class MemoryProbe {
     }
 
     /**
-     * Runs the probe in a child JVM with this JVM's class path and returns its peak RSS in bytes.
+     * Runs the probe in a child JVM with this JVM's class path and returns what it printed ({@code key → bytes}),
+     * {@code peak_rss_bytes} among them.
      */
-    public static long runChild(String preset, int batch, int steps, int threads, Path dir) throws Exception {
+    public static Map<String, Long> runChild(String preset, int batch, int steps, int threads, Path dir)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
                 propertyArg("superclip.native.cache"), propertyArg("ai.djl.offline"),
@@ -78,12 +101,19 @@ public final class MemoryProbe {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         int rc = p.waitFor();
+        Map<String, Long> printed = new LinkedHashMap<>();
         for (String line : out.split("\n")) {
-            if (line.startsWith("peak_rss_bytes=")) {
-                return Long.parseLong(line.substring("peak_rss_bytes=".length()).trim());
+            int eq = line.indexOf('=');
+            if (eq < 0 || !line.substring(0, eq).endsWith("_bytes")) {
+                continue;
             }
+            printed.put(line.substring(0, eq), Long.parseLong(line.substring(eq + 1).trim()));
         }
-        throw new IllegalStateException("memory probe failed (exit " + rc + "): " + out.lines().reduce("", (a, b) -> b));
+        if (rc != 0 || !printed.containsKey("peak_rss_bytes")) {
+            throw new IllegalStateException("memory probe failed (exit " + rc + "): "
+                    + out.lines().reduce("", (a, b) -> b));
+        }
+        return printed;
     }
 
     private static String propertyArg(String name) {
