@@ -94,7 +94,7 @@ public record ModelCost(Component vision, Component text, Component head, Compon
     private static long macs(List<Node> nodes) {
         long total = 0;
         for (Node n : nodes) {
-            if (n.op() == Op.MATMUL || n.op() == Op.GEMM) {
+            if (n.op() == Op.MATMUL || n.op() == Op.FUSED_MATMUL || n.op() == Op.GEMM) {
                 long[] a = n.input(0).shape();
                 boolean transA = n.intAttr(Attr.TRANS_A, 0) != 0;
                 long inner = transA ? a[a.length - 2] : a[a.length - 1];
