@@ -1,6 +1,7 @@
 package ai.superclip.train;
 
 import ai.superclip.artifacts.AtomicFiles;
+import ai.superclip.model.InferenceExport;
 import ai.superclip.runtime.LocalFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -147,6 +148,34 @@ public final class CheckpointStore {
         } catch (IOException | ClassCastException | NullPointerException e) {
             throw new CheckpointException(manifest + " is unreadable: " + describe(e), e);
         }
+    }
+
+    /**
+     * The largest absolute difference of any parameter value between two checkpoints of one model, e.g. a
+     * data-parallel run's and a single process's (reads both checkpoints' parameters into memory).
+     *
+     * @throws CheckpointException when the two hold different parameters, naming one
+     */
+    public static double largestParameterDifference(Path a, Path b) {
+        Map<String, float[]> x = InferenceExport.checkpointWeights(a.resolve(Trainer.ORT_CHECKPOINT));
+        Map<String, float[]> y = InferenceExport.checkpointWeights(b.resolve(Trainer.ORT_CHECKPOINT));
+        double worst = 0;
+        for (String name : x.keySet()) {
+            float[] u = x.get(name);
+            float[] v = y.get(name);
+            if (v == null || v.length != u.length) {
+                throw new CheckpointException(b + " does not hold parameter " + name + " as " + a + " does");
+            }
+            for (int i = 0; i < u.length; i++) {
+                worst = Math.max(worst, Math.abs(u[i] - v[i]));
+            }
+        }
+        for (String name : y.keySet()) {
+            if (!x.containsKey(name)) {
+                throw new CheckpointException(a + " does not hold parameter " + name + " as " + b + " does");
+            }
+        }
+        return worst;
     }
 
     private List<Path> candidates() {

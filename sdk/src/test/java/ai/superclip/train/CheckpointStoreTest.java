@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.superclip.model.ModelConfig;
+import ai.superclip.model.Presets;
+import ai.superclip.model.SuperClipModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,5 +72,19 @@ class CheckpointStoreTest {
         CheckpointStore store = new CheckpointStore(file.resolve("checkpoints"), 1);
         CheckpointException e = assertThrows(CheckpointException.class, () -> store.write(1, file("a", "b")));
         assertTrue(e.getMessage().contains("checkpoints"), e.getMessage());
+    }
+
+    @Test
+    void parameterDifferencesAreZeroForOneCheckpointAndRefusedAcrossModels() {
+        ModelConfig superclip = Presets.get("micro");
+        SuperClipModel.writeTrainingArtifacts(dir.resolve("a"), superclip, List.of(), Map.of(), 1);
+        SuperClipModel.writeTrainingArtifacts(dir.resolve("b"), superclip, List.of(), Map.of(), 2);
+        SuperClipModel.writeTrainingArtifacts(dir.resolve("clip"), superclip.withLoss(ModelConfig.Loss.CLIP), List.of(),
+                Map.of(), 1);
+        assertEquals(0.0, CheckpointStore.largestParameterDifference(dir.resolve("a"), dir.resolve("a")));
+        assertTrue(CheckpointStore.largestParameterDifference(dir.resolve("a"), dir.resolve("b")) > 0);
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> CheckpointStore.largestParameterDifference(dir.resolve("a"), dir.resolve("clip")));
+        assertTrue(e.getMessage().contains(SuperClipModel.HEAD_PREFIX), e.getMessage());
     }
 }

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.superclip.data.SyntheticScenes;
 import ai.superclip.distributed.RingWorkers;
-import ai.superclip.model.InferenceExport;
 import ai.superclip.model.ModelConfig;
 import ai.superclip.model.Presets;
 import ai.superclip.tokenization.IdfStatistics;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,12 +69,12 @@ class DataParallelTrainingTest {
         long t1 = System.nanoTime();
         TrainingResult two = trainOnWorkers(tiny(dir.resolve("two"), steps, 8, accumulation).model(model).build(), 2);
         long t2 = System.nanoTime();
-        double worst = largestDifference(one.checkpoint(), two.checkpoint());
+        double worst = CheckpointStore.largestParameterDifference(one.checkpoint(), two.checkpoint());
         System.out.printf("data parallel, accumulation %d: 1 process x 8 rows vs 2 workers x 4 rows over %d steps:"
                 + " largest parameter difference %.3e, final loss %.6f vs %.6f; %.2f s vs %.2f s%n", accumulation, steps,
                 worst, one.finalLoss(), two.finalLoss(), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         assertTrue(worst <= 1e-5, "largest parameter difference " + worst);
-        double moved = largestDifference(dir.resolve("one").resolve(Trainer.ARTIFACTS), one.checkpoint());
+        double moved = CheckpointStore.largestParameterDifference(dir.resolve("one").resolve(Trainer.ARTIFACTS), one.checkpoint());
         assertTrue(moved > 100 * worst, "training moved the parameters by " + moved + ", far more than the difference");
         assertEquals(one.finalLoss(), two.finalLoss(), 1e-5);
         if (loss == ModelConfig.Loss.CLIP) {
@@ -86,18 +84,5 @@ class DataParallelTrainingTest {
         IdfStatistics b = IdfStatistics.load(two.checkpoint().resolve(Trainer.IDF_FILE));
         assertEquals(a.samples(), b.samples());
         assertArrayEquals(a.frequencies(), b.frequencies(), "the same IDF state, bit for bit");
-    }
-
-    static double largestDifference(Path a, Path b) {
-        Map<String, float[]> x = InferenceExport.checkpointWeights(a.resolve(Trainer.ORT_CHECKPOINT));
-        Map<String, float[]> y = InferenceExport.checkpointWeights(b.resolve(Trainer.ORT_CHECKPOINT));
-        assertEquals(x.keySet(), y.keySet());
-        double worst = 0;
-        for (String name : x.keySet()) {
-            for (int i = 0; i < x.get(name).length; i++) {
-                worst = Math.max(worst, Math.abs(x.get(name)[i] - y.get(name)[i]));
-            }
-        }
-        return worst;
     }
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "artifacts", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Write training_model.onnx, eval_model.onnx, optimizer_model.onnx and checkpoint for a model.")
 final class ArtifactsCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Preset: tiny, small, vit-b-32, vit-b-16, vit-l-16")
+    @Option(names = "--model", completionCandidates = PresetNames.class,
+            description = "Preset: ${COMPLETION-CANDIDATES}")
     String model = "tiny";
 
     @Option(names = "--loss", description = "clip or superclip")

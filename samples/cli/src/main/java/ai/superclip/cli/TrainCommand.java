@@ -70,7 +70,8 @@ final class TrainCommand implements Callable<Integer> {
             return v == null ? null : v.toString();
         }
     }
-    @Option(names = "--model", description = "Preset: " + "tiny, small, vit-b-32, vit-b-16, vit-l-16")
+    @Option(names = "--model", completionCandidates = PresetNames.class,
+            description = "Preset: ${COMPLETION-CANDIDATES}")
     String model = DEFAULT_PRESET;
 
     @Option(names = "--loss", description = "clip or superclip")

@@ -1,11 +1,11 @@
 package ai.superclip.spark;
 
 import ai.superclip.inference.Embeddings;
+import ai.superclip.inference.TopK;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.PriorityQueue;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -29,10 +29,6 @@ final class ExactNeighbours {
     record Corpus(String[] ids, float[][] vectors) implements Serializable {
     }
 
-    /** One neighbour: its row in the corpus and its score. */
-    record Hit(int index, float score) {
-    }
-
     private ExactNeighbours() {
     }
 
@@ -44,6 +40,9 @@ final class ExactNeighbours {
      */
     static Dataset<Row> search(Dataset<Row> queries, String idColumn, String embeddingColumn,
                                Broadcast<Corpus> corpus, int k, boolean excludeSelf) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1, got " + k);
+        }
         StructType schema = new StructType().add(JobInput.ID, DataTypes.StringType, false)
                 .add(NEIGHBOURS, DataTypes.createArrayType(DataTypes.StringType, false), false)
                 .add(SCORES, DataTypes.createArrayType(DataTypes.FloatType, false), false);
@@ -53,7 +52,7 @@ final class ExactNeighbours {
             while (rows.hasNext()) {
                 Row row = rows.next();
                 String id = row.getString(0);
-                List<Hit> hits = topK(c, SparkVectors.floats(row.get(1)), k, excludeSelf ? id : null);
+                List<TopK.Hit> hits = topK(c, SparkVectors.floats(row.get(1)), k, excludeSelf ? id : null);
                 String[] ids = new String[hits.size()];
                 float[] scores = new float[hits.size()];
                 for (int i = 0; i < ids.length; i++) {
@@ -68,25 +67,14 @@ final class ExactNeighbours {
     }
 
     /** The k best corpus rows for {@code query}, best first; ties go to the lower row. */
-    static List<Hit> topK(Corpus corpus, float[] query, int k, String excludedId) {
-        PriorityQueue<Hit> worstFirst = new PriorityQueue<>((a, b) -> a.score() != b.score()
-                ? Float.compare(a.score(), b.score()) : Integer.compare(b.index(), a.index()));
+    static List<TopK.Hit> topK(Corpus corpus, float[] query, int k, String excludedId) {
+        TopK best = new TopK(k);
         for (int i = 0; i < corpus.vectors().length; i++) {
-            if (excludedId != null && excludedId.equals(corpus.ids()[i])) {
-                continue;
-            }
-            float score = Embeddings.dot(query, corpus.vectors()[i]);
-            if (k > 0 && worstFirst.size() == k && score <= worstFirst.peek().score()) {
-                continue; // no better than the worst kept, and a later row loses ties
-            }
-            worstFirst.add(new Hit(i, score));
-            if (worstFirst.size() > k) {
-                worstFirst.poll();
+            if (excludedId == null || !excludedId.equals(corpus.ids()[i])) {
+                best.offer(i, Embeddings.dot(query, corpus.vectors()[i]));
             }
         }
-        List<Hit> best = new ArrayList<>(worstFirst);
-        best.sort(worstFirst.comparator().reversed());
-        return best;
+        return best.bestFirst();
     }
 
     /** Collects {@code id, embedding} rows (nulls dropped) on the driver, refusing more than {@code maxRows}. */

@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.superclip.data.SyntheticScenes;
-import ai.superclip.model.InferenceExport;
 import ai.superclip.tokenization.IdfStatistics;
 import ai.superclip.train.CheckpointStore;
 import ai.superclip.train.Trainer;
 import ai.superclip.train.TrainingConfig;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -42,7 +40,7 @@ class DistributedTrainingTest {
         Path unbroken = dir.resolve("unbroken");
         List<String> lines = DistributedTraining.run(LocalSpark.session(), settings(unbroken, -1, -1), 0);
         lines.forEach(System.out::println);
-        double exactness = largestDifference(latest(one), latest(unbroken));
+        double exactness = CheckpointStore.largestParameterDifference(latest(one), latest(unbroken));
         IdfStatistics a = IdfStatistics.load(latest(one).resolve(Trainer.IDF_FILE));
         IdfStatistics b = IdfStatistics.load(latest(unbroken).resolve(Trainer.IDF_FILE));
         assertEquals(a.samples(), b.samples());
@@ -52,7 +50,7 @@ class DistributedTrainingTest {
         List<String> recovered = DistributedTraining.run(LocalSpark.session(), settings(broken, 1, 3), 1);
         recovered.forEach(System.out::println);
         assertTrue(recovered.stream().allMatch(l -> l.contains("(attempt 1)") && l.contains(STEPS + " steps")), recovered.toString());
-        double fault = largestDifference(latest(unbroken), latest(broken));
+        double fault = CheckpointStore.largestParameterDifference(latest(unbroken), latest(broken));
         System.out.printf("spark local[2], 2 workers x 4 rows vs 1 process x 8 rows over %d steps: largest parameter"
                 + " difference %.3e; run with worker 1 failing after step 3, restarted from step 2, vs unbroken: %.3e%n",
                 STEPS, exactness, fault);
@@ -73,18 +71,5 @@ class DistributedTrainingTest {
 
     private static Path latest(Path run) {
         return new CheckpointStore(run.resolve(Trainer.CHECKPOINTS), 3).latest().orElseThrow();
-    }
-
-    private static double largestDifference(Path a, Path b) {
-        Map<String, float[]> x = InferenceExport.checkpointWeights(a.resolve("checkpoint"));
-        Map<String, float[]> y = InferenceExport.checkpointWeights(b.resolve("checkpoint"));
-        assertEquals(x.keySet(), y.keySet());
-        double worst = 0;
-        for (String name : x.keySet()) {
-            for (int i = 0; i < x.get(name).length; i++) {
-                worst = Math.max(worst, Math.abs(x.get(name)[i] - y.get(name)[i]));
-            }
-        }
-        return worst;
     }
 }
