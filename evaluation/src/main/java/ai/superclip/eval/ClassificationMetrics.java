@@ -22,9 +22,11 @@ import java.util.stream.IntStream;
  * @param meanPerClassRecall mean of the defined per-class recalls
  * @param perClassRecall recall of each class, NaN for classes without samples (not copied; do not modify)
  * @param confusion {@code confusion[true][predicted]} sample counts (not copied; do not modify)
+ * @param predicted each sample's top-ranked class (not copied; do not modify)
  */
 public record ClassificationMetrics(int numSamples, int numClasses, double top1, double top5,
-                                    double meanPerClassRecall, double[] perClassRecall, int[][] confusion) {
+                                    double meanPerClassRecall, double[] perClassRecall, int[][] confusion,
+                                    int[] predicted) {
 
     /** Metrics of a score matrix {@code scores[sample][class]} against labels in {@code [0, numClasses)}. */
     public static ClassificationMetrics of(double[][] scores, int[] labels, int numClasses) {
@@ -79,7 +81,7 @@ public record ClassificationMetrics(int numSamples, int numClasses, double top1,
             }
         }
         return new ClassificationMetrics(n, numClasses, (double) within1 / n, (double) within5 / n,
-                recallSum / classesWithSamples, perClassRecall, confusion);
+                recallSum / classesWithSamples, perClassRecall, confusion, predicted);
     }
 
     /** Top-1 accuracy of guessing uniformly at random: {@code 1 / numClasses}. */

@@ -27,6 +27,8 @@ import java.util.TreeMap;
  *   <li>{@code linear_probe.<d>.top1}, {@code .top5}, {@code .mean_per_class_recall}, {@code .chance},
  *       {@code .penalty}</li>
  *   <li>{@code train.steps}, {@code train.seconds}, {@code train.final_loss}</li>
+ *   <li>{@code zeroshot.<d>.agreement_top1}: the share of samples whose top-1 class equals another model's on the
+ *       same data ({@link #putAgreement})</li>
  * </ul>
  * Key segments are non-empty and contain no dot; a key cannot also be the prefix of another key.
  */
@@ -39,6 +41,8 @@ public final class EvalReport {
     private static final Set<String> NON_FINITE = Set.of("NaN", "Infinity", "-Infinity");
 
     private final SortedMap<String, Number> metrics = new TreeMap<>();
+    /** Each zero-shot dataset's per-sample top-1 classes, for {@link #putAgreement}; not written to JSON. */
+    private final Map<String, int[]> zeroShotPredictions = new TreeMap<>();
 
     /**
      * Records one metric; integral counts (e.g. steps) should be passed as {@code long} to stay integers in
@@ -64,11 +68,36 @@ public final class EvalReport {
 
     /** Zero-shot classification metrics of one dataset. */
     public EvalReport putZeroShot(String dataset, ClassificationMetrics m) {
+        zeroShotPredictions.put(dataset, m.predicted());
         String prefix = prefix("zeroshot", dataset);
         put(prefix + "top1", m.top1());
         put(prefix + "top5", m.top5());
         put(prefix + "mean_per_class_recall", m.meanPerClassRecall());
         return put(prefix + "chance", m.chance());
+    }
+
+    /**
+     * For every zero-shot dataset of this report, the share of samples whose top-1 class equals the one in
+     * {@code other}, a report of another model on the same data (e.g. an int8 export against its float32
+     * original): {@code zeroshot.<d>.agreement_top1}.
+     *
+     * @throws IllegalArgumentException when {@code other} lacks a dataset or saw a different number of samples
+     */
+    public EvalReport putAgreement(EvalReport other) {
+        for (Map.Entry<String, int[]> e : zeroShotPredictions.entrySet()) {
+            int[] ours = e.getValue();
+            int[] theirs = other.zeroShotPredictions.get(e.getKey());
+            if (theirs == null || theirs.length != ours.length) {
+                throw new IllegalArgumentException("the other report has no zero-shot predictions for " + e.getKey()
+                        + (theirs == null ? "" : " over " + ours.length + " samples (it has " + theirs.length + ")"));
+            }
+            int same = 0;
+            for (int i = 0; i < ours.length; i++) {
+                same += ours[i] == theirs[i] ? 1 : 0;
+            }
+            put(prefix("zeroshot", e.getKey()) + "agreement_top1", (double) same / ours.length);
+        }
+        return this;
     }
 
     /** Retrieval metrics of one dataset, both directions. */

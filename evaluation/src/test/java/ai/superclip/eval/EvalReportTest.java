@@ -129,4 +129,19 @@ class EvalReportTest {
         node.properties().forEach(e -> collectLeaves(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
                 e.getValue(), out));
     }
+
+    @Test
+    void agreementIsTheShareOfSamplesWithTheSameTopClass() {
+        int[] labels = {0, 1, 2, 0};
+        // predicted 0, 1, 2, 1 and 0, 2, 2, 1: equal for samples 0, 2 and 3
+        double[][] a = {{3, 1, 0}, {0, 2, 1}, {0, 1, 5}, {1, 4, 0}};
+        double[][] b = {{3, 1, 0}, {0, 1, 2}, {0, 1, 5}, {1, 4, 0}};
+        EvalReport first = new EvalReport().putZeroShot("shapes", ClassificationMetrics.of(a, labels, 3));
+        EvalReport second = new EvalReport().putZeroShot("shapes", ClassificationMetrics.of(b, labels, 3));
+        first.putAgreement(second);
+        assertEquals(0.75, first.metrics().get("zeroshot.shapes.agreement_top1").doubleValue(), 1e-12);
+        EvalReport other = new EvalReport().putZeroShot("colours", ClassificationMetrics.of(b, labels, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> first.putAgreement(other));
+        assertTrue(e.getMessage().contains("shapes"), e.getMessage());
+    }
 }

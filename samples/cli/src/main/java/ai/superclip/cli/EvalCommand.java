@@ -36,6 +36,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", description = "The report file")
     Path out = Path.of("runs", "eval", "report.json");
 
+    @Option(names = "--agree-with", description = "Other exported encoders (e.g. the int8 export of the same model):"
+            + " evaluate them on the same data too and report, per zero-shot task, the share of samples whose top-1"
+            + " class both give (zeroshot.<task>.agreement_top1)")
+    Path agreeWith;
+
     @Override
     public Integer call() throws Exception {
         EvalOptions options = EvalOptions.scenes(seed, count, data.longCaptions);
@@ -43,14 +48,10 @@ final class EvalCommand implements Callable<Integer> {
             options = options.withImageSize(data.imageSize);
         }
         try (Model model = Model.load(modelDir)) {
-            EvalReport report;
-            if (data.type == DatasetOptions.Type.SCENES || data.type.known != null) {
-                // a dataset known by name: its own protocol (prompt sets, linear probe, attribute tasks)
-                report = Benchmarks.evaluate(model, data.type.id, dataPath == null ? options : options.withDataDir(dataPath));
-            } else {
-                report = new EvalReport();
-                try (ImageTextDataset records = data.open(dataPath, "--data", Split.TEST, seed, 0)) {
-                    Benchmarks.evaluate(model, records, data.type.id, options, report);
+            EvalReport report = evaluate(model, options);
+            if (agreeWith != null) {
+                try (Model other = Model.load(agreeWith)) {
+                    report.putAgreement(evaluate(other, options));
                 }
             }
             report.writeJson(out);
@@ -60,5 +61,17 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println("report: " + out);
         }
         return 0;
+    }
+
+    private EvalReport evaluate(Model model, EvalOptions options) throws Exception {
+        if (data.type == DatasetOptions.Type.SCENES || data.type.known != null) {
+            // a dataset known by name: its own protocol (prompt sets, linear probe, attribute tasks)
+            return Benchmarks.evaluate(model, data.type.id, dataPath == null ? options : options.withDataDir(dataPath));
+        }
+        EvalReport report = new EvalReport();
+        try (ImageTextDataset records = data.open(dataPath, "--data", Split.TEST, seed, 0)) {
+            Benchmarks.evaluate(model, records, data.type.id, options, report);
+        }
+        return report;
     }
 }
