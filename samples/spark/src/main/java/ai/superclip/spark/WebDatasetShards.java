@@ -6,14 +6,17 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -22,6 +25,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * WebDataset shards (uncompressed tar files; the members of a sample are consecutive and share a key, the member
@@ -43,7 +47,7 @@ final class WebDatasetShards {
         List<String> shards = list(location, spark.sparkContext().hadoopConfiguration());
         StructType schema = new StructType().add(JobInput.ID, DataTypes.StringType, false)
                 .add(JobInput.IMAGE, DataTypes.BinaryType, true).add(JobInput.CAPTION, DataTypes.StringType, true);
-        FlatMapFunction<String, Row> samples = shard -> read(shard).iterator();
+        FlatMapFunction<String, Row> samples = WebDatasetShards::read;
         return spark.createDataset(shards, Encoders.STRING()).repartition(shards.size())
                 .flatMap(samples, Encoders.row(schema));
     }
@@ -68,49 +72,117 @@ final class WebDatasetShards {
         }
     }
 
-    /** One shard's samples, in member order. */
-    static List<Row> read(String shard) throws IOException {
+    /**
+     * One shard's samples, in member order, read as the iterator is advanced: only the sample being assembled is
+     * held in memory, whatever the shard's size. The shard is closed when the samples run out, on a damaged
+     * member, and when the Spark task that reads it ends.
+     */
+    static Iterator<Row> read(String shard) throws IOException {
         Path path = new Path(shard);
-        String name = path.getName();
-        List<Row> rows = new ArrayList<>();
-        String key = null;
-        byte[] image = null;
-        String caption = null;
-        try (InputStream in = path.getFileSystem(HadoopFiles.configuration()).open(path);
-             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
-                if (!entry.isFile()) {
-                    continue;
-                }
-                String member = entry.getName();
-                int slash = member.lastIndexOf('/');
-                int dot = member.indexOf('.', slash + 1);
-                String memberKey = dot < 0 ? member : member.substring(0, dot);
-                String extension = dot < 0 ? "" : member.substring(dot + 1).toLowerCase(Locale.ROOT);
-                if (!memberKey.equals(key)) {
-                    addSample(rows, name, key, image, caption);
-                    key = memberKey;
-                    image = null;
-                    caption = null;
-                }
-                if (IMAGE_EXTENSIONS.contains(extension)) {
-                    image = tar.readAllBytes();
-                } else if (extension.equals("txt")) {
-                    String text = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
-                    caption = text.isBlank() ? null : Captions.clean(text, name + "/" + memberKey);
-                }
-            }
-            addSample(rows, name, key, image, caption);
-        } catch (IOException e) {
-            rows.add(RowFactory.create(name + "/" + key + " (shard damaged after " + rows.size() + " samples: "
-                    + e.getMessage() + ")", null, null));
+        InputStream in = path.getFileSystem(HadoopFiles.configuration()).open(path);
+        ShardSamples samples = new ShardSamples(path.getName(), new TarArchiveInputStream(in));
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) context -> samples.close());
         }
-        return rows;
+        return samples;
     }
 
-    private static void addSample(List<Row> rows, String shard, String key, byte[] image, String caption) {
-        if (key != null && (image != null || caption != null)) {
-            rows.add(RowFactory.create(shard + "/" + key, image, caption));
+    /** The samples of one open shard: a sample is complete when a member with another key (or the end) comes. */
+    private static final class ShardSamples implements Iterator<Row>, AutoCloseable {
+        private final String shard;
+        private final TarArchiveInputStream tar;
+        private TarArchiveEntry pending;
+        private Row next;
+        private int read;
+        private boolean closed;
+
+        ShardSamples(String shard, TarArchiveInputStream tar) {
+            this.shard = shard;
+            this.tar = tar;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && !closed) {
+                next = assemble();
+            }
+            return next != null;
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("no more samples in " + shard);
+            }
+            Row row = next;
+            next = null;
+            read++;
+            return row;
+        }
+
+        /** The next sample with an image or a caption; a row naming the damage when the shard breaks; or null. */
+        private Row assemble() {
+            String key = null;
+            byte[] image = null;
+            String caption = null;
+            try {
+                while (true) {
+                    TarArchiveEntry entry = pending != null ? pending : tar.getNextEntry();
+                    pending = null;
+                    if (entry == null) {
+                        close();
+                        return sample(key, image, caption);
+                    }
+                    if (!entry.isFile()) {
+                        continue;
+                    }
+                    String member = entry.getName();
+                    int slash = member.lastIndexOf('/');
+                    int dot = member.indexOf('.', slash + 1);
+                    String memberKey = dot < 0 ? member : member.substring(0, dot);
+                    String extension = dot < 0 ? "" : member.substring(dot + 1).toLowerCase(Locale.ROOT);
+                    if (key != null && !memberKey.equals(key)) {
+                        Row done = sample(key, image, caption);
+                        if (done != null) {
+                            pending = entry; // the first member of the next sample, its data not yet read
+                            return done;
+                        }
+                    }
+                    if (!memberKey.equals(key)) {
+                        key = memberKey;
+                        image = null;
+                        caption = null;
+                    }
+                    if (IMAGE_EXTENSIONS.contains(extension)) {
+                        image = tar.readAllBytes();
+                    } else if (extension.equals("txt")) {
+                        String text = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+                        caption = text.isBlank() ? null : Captions.clean(text, shard + "/" + memberKey);
+                    }
+                }
+            } catch (IOException e) {
+                close();
+                return RowFactory.create(shard + "/" + key + " (shard damaged after " + read + " samples: "
+                        + e.getMessage() + ")", null, null);
+            }
+        }
+
+        private Row sample(String key, byte[] image, String caption) {
+            return key != null && (image != null || caption != null)
+                    ? RowFactory.create(shard + "/" + key, image, caption) : null;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                try {
+                    tar.close();
+                } catch (IOException e) {
+                    // the shard was only read; nothing to lose
+                }
+            }
         }
     }
 }
