@@ -74,7 +74,8 @@ class DataParallelTrainingTest {
                 + " largest parameter difference %.3e, final loss %.6f vs %.6f; %.2f s vs %.2f s%n", accumulation, steps,
                 worst, one.finalLoss(), two.finalLoss(), (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         assertTrue(worst <= 1e-5, "largest parameter difference " + worst);
-        double moved = CheckpointStore.largestParameterDifference(dir.resolve("one").resolve(Trainer.ARTIFACTS), one.checkpoint());
+        double moved = CheckpointStore.largestParameterDifference(dir.resolve("one").resolve(Trainer.ARTIFACTS),
+                one.checkpoint());
         assertTrue(moved > 100 * worst, "training moved the parameters by " + moved + ", far more than the difference");
         assertEquals(one.finalLoss(), two.finalLoss(), 1e-5);
         if (loss == ModelConfig.Loss.CLIP) {

@@ -559,6 +559,7 @@ public final class BenchRunner {
         double[] trainMs = new double[steps];
         double[] optimizerMs = new double[steps];
         Path written;
+        long started = System.currentTimeMillis() - 1000; // file times may be rounded down to the second
         try (OrtTrain ours = new OrtTrain(config, artifacts, data, userRun,
                 userRun.sessionOptions().withProfile(prefix.toString()))) {
             for (int i = 0; i < steps; i++) {
@@ -568,8 +569,11 @@ public final class BenchRunner {
             }
         }
         try (Stream<Path> files = Files.list(o.workDir())) {
+            // the session writes one profile per model (training, eval, optimizer; the small two may even share a
+            // name): the training model's is the largest of this run's
             written = files.filter(p -> p.getFileName().toString().startsWith("ort-profile")
-                    && p.toString().endsWith(".json")).max(Comparator.comparingLong(p -> p.toFile().lastModified()))
+                    && p.toString().endsWith(".json") && p.toFile().lastModified() >= started)
+                    .max(Comparator.comparingLong(p -> p.toFile().length()))
                     .orElseThrow(() -> new IOException("ONNX Runtime wrote no profile under " + prefix));
         }
         // the profile's first run is the constructor's (unpinned) step, a warm-up that steadyState leaves out

@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -148,11 +147,13 @@ class SparkJobsTest {
                     Files.newOutputStream(shards.resolve("shard-" + shard + ".tar")))) {
                 for (int i = shard * 12; i < shard * 12 + 12; i++) {
                     String key = String.format("%06d", i);
-                    addMember(tar, key + ".png", Files.readAllBytes(images.get(i)));
-                    addMember(tar, key + ".txt", TestCorpus.captions().get(i).getBytes(StandardCharsets.UTF_8));
+                    WebDatasetShardsTest.addMember(tar, key + ".png", Files.readAllBytes(images.get(i)));
+                    WebDatasetShardsTest.addMember(tar, key + ".txt",
+                            TestCorpus.captions().get(i).getBytes(StandardCharsets.UTF_8));
                 }
                 if (shard == 1) {
-                    addMember(tar, "orphan.txt", "a caption without its image".getBytes(StandardCharsets.UTF_8));
+                    WebDatasetShardsTest.addMember(tar, "orphan.txt",
+                            "a caption without its image".getBytes(StandardCharsets.UTF_8));
                 }
             }
         }
@@ -169,14 +170,6 @@ class SparkJobsTest {
             assertEquals(TestCorpus.captions().get(i), row.getAs("caption"));
         }
         assertTrue(((String) rows.get("shard-1.tar/orphan").getAs("error")).contains("shard-1.tar/orphan"));
-    }
-
-    private static void addMember(TarArchiveOutputStream tar, String name, byte[] bytes) throws Exception {
-        TarArchiveEntry entry = new TarArchiveEntry(name);
-        entry.setSize(bytes.length);
-        tar.putArchiveEntry(entry);
-        tar.write(bytes);
-        tar.closeArchiveEntry();
     }
 
     /** The test corpus index of an id ({@code images/<file>} or the file name). */

@@ -29,12 +29,12 @@ class WebDatasetShardsTest {
     void samplesComeInMemberOrderAndADamagedShardEndsWithARowNamingTheDamage() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            add(tar, "a.png", new byte[] {1, 2, 3});
-            add(tar, "a.txt", "a red circle".getBytes(StandardCharsets.UTF_8));
-            add(tar, "b.json", "{}".getBytes(StandardCharsets.UTF_8)); // neither image nor caption: no sample
-            add(tar, "c.txt", "a caption alone".getBytes(StandardCharsets.UTF_8));
-            add(tar, "d.png", new byte[] {4, 5});
-            add(tar, "e.png", new byte[4096]);
+            addMember(tar, "a.png", new byte[] {1, 2, 3});
+            addMember(tar, "a.txt", "a red circle".getBytes(StandardCharsets.UTF_8));
+            addMember(tar, "b.json", "{}".getBytes(StandardCharsets.UTF_8)); // neither image nor caption: no sample
+            addMember(tar, "c.txt", "a caption alone".getBytes(StandardCharsets.UTF_8));
+            addMember(tar, "d.png", new byte[] {4, 5});
+            addMember(tar, "e.png", new byte[4096]);
         }
         byte[] whole = bytes.toByteArray();
         Path intact = Files.write(dir.resolve("intact.tar"), whole);
@@ -65,7 +65,8 @@ class WebDatasetShardsTest {
         return rows;
     }
 
-    private static void add(TarArchiveOutputStream tar, String name, byte[] data) throws Exception {
+    /** Writes one member {@code name} holding {@code data} (also SparkJobsTest's shards). */
+    static void addMember(TarArchiveOutputStream tar, String name, byte[] data) throws Exception {
         TarArchiveEntry entry = new TarArchiveEntry(name);
         entry.setSize(data.length);
         tar.putArchiveEntry(entry);
