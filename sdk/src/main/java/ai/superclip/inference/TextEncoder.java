@@ -36,9 +36,9 @@ public final class TextEncoder implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
         this.ids = idBuffer(maxBatch * tokenizer.contextLength());
-        this.trimmed = idBuffer(maxBatch * tokenizer.contextLength());
         long[] inputShape = ((TensorInfo) session.getInputInfo().get(SuperClipModel.INPUT_IDS).getInfo()).getShape();
-        this.trims = inputShape[1] < 0;
+        this.trims = inputShape[1] < 0; // exports before trimming take all context positions
+        this.trimmed = trims ? idBuffer(maxBatch * tokenizer.contextLength()) : null;
     }
 
     private static LongBuffer idBuffer(int longs) {

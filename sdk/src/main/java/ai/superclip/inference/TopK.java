@@ -32,11 +32,9 @@ public final class TopK {
             if (score < worst.score() || (score == worst.score() && index > worst.index())) {
                 return;
             }
-        }
-        worstFirst.add(new Hit(index, score));
-        if (worstFirst.size() > k) {
             worstFirst.poll();
         }
+        worstFirst.add(new Hit(index, score));
     }
 
     /** The kept pairs, best first. */

@@ -108,8 +108,7 @@ public final class TrainingArtifacts {
         fed.add(gradientScale);
         Training training = trainingModel(loss, fed, grads, evalOutputs, adamW);
         writeAll(dir, training.model(), eval, g.parameters(), adamW, initialValues, seed);
-        return new Layout(training.fed().stream().map(Value::name).toList(), names(trainable),
-                names(g.parameters().stream().filter(p -> !p.trainable()).toList()), List.copyOf(evalOutputs.keySet()));
+        return layout(training, g, evalOutputs);
     }
 
     /**
@@ -133,7 +132,8 @@ public final class TrainingArtifacts {
         Graph g = loss.graph();
         Graph h = features.values().iterator().next().graph();
         List<String> declared = names(g.parameters());
-        if (!declared.equals(names(h.parameters())) || !names(trainable(g)).equals(names(trainable(h)))) {
+        List<Parameter> injectedParameters = trainable(h);
+        if (!declared.equals(names(h.parameters())) || !names(trainable(g)).equals(names(injectedParameters))) {
             throw new ArtifactException("the gradient and injection graphs declare different parameters: "
                     + declared + " vs " + names(h.parameters()));
         }
@@ -147,7 +147,7 @@ public final class TrainingArtifacts {
 
         List<Value> fed = new ArrayList<>(featureInputs);
         Map<Parameter, Value> injected = new LinkedHashMap<>();
-        for (Parameter p : trainable(h)) {
+        for (Parameter p : injectedParameters) {
             Value gradient = h.input(p.name() + GRADIENT_SUFFIX, DType.FLOAT, p.shape());
             injected.put(p, gradient);
             fed.add(gradient);
@@ -157,9 +157,13 @@ public final class TrainingArtifacts {
         Map<String, Value> injectionOutputs = lossOutputs(stepLoss, features);
         Training injection = trainingModel(stepLoss, fed, injected, injectionOutputs, adamW);
         writeAll(dir, injection.model(), gradientModel, g.parameters(), adamW, initialValues, seed);
-        return new Layout(injection.fed().stream().map(Value::name).toList(), names(trainable(g)),
-                names(g.parameters().stream().filter(p -> !p.trainable()).toList()),
-                List.copyOf(gradientOutputs.keySet()));
+        return layout(injection, g, gradientOutputs);
+    }
+
+    /** The layout of {@code training} over the parameters of {@code g}, whose eval model has {@code evalOutputs}. */
+    private static Layout layout(Training training, Graph g, Map<String, Value> evalOutputs) {
+        return new Layout(training.fed().stream().map(Value::name).toList(), names(trainable(g)),
+                names(g.parameters().stream().filter(p -> !p.trainable()).toList()), List.copyOf(evalOutputs.keySet()));
     }
 
     /** A training model and the user inputs it is fed, in order. */
@@ -174,7 +178,7 @@ public final class TrainingArtifacts {
     private static Training trainingModel(Value loss, List<Value> fed, Map<Parameter, Value> grads,
             Map<String, Value> outputs, AdamW adamW) {
         Graph g = loss.graph();
-        List<Parameter> trainable = trainable(g);
+        List<Parameter> trainable = List.copyOf(grads.keySet());
         Value reset = g.input(LAZY_RESET_GRAD, DType.BOOL, 1);
         List<Value> buffers = new ArrayList<>();
         Map<String, Value> flags = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package ai.superclip.model;
 import ai.superclip.artifacts.AdamW;
 import ai.superclip.model.ModelConfig.Loss;
 import ai.superclip.nn.Activation;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -26,6 +27,14 @@ public final class Presets {
     public static final AdamW REFERENCE_ADAMW = new AdamW(0.9f, 0.98f, 1e-6f, 0.2f);
 
     private Presets() {
+    }
+
+    /** {@link #NAMES} as a class with a no-argument constructor: command lines list and complete presets with it. */
+    public static final class Names implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return NAMES.iterator();
+        }
     }
 
     /** The preset called {@code name}, one of {@link #NAMES}. */

@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -453,7 +454,12 @@ public final class BenchRunner {
         sources.put("scenes_long", firstCaptions(SyntheticScenes.builder().seed(SEED).count(b).longCaptions(true)
                 .build(), b));
         sources.put("bench_captions", SyntheticInputs.captions(b, new Random(SEED)));
-        KnownDatasets.EMOJI.locate().ifPresent(p -> sources.put("emoji_names", firstCaptions(EmojiDataset.open(p), b)));
+        Optional<Path> emoji = KnownDatasets.EMOJI.locate();
+        if (emoji.isPresent()) {
+            try (EmojiDataset names = EmojiDataset.open(emoji.get())) {
+                sources.put("emoji_names", firstCaptions(names, b));
+            }
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         for (var source : sources.entrySet()) {
             LongBuffer full = ByteBuffer.allocateDirect(b * context * Long.BYTES).order(ByteOrder.nativeOrder())

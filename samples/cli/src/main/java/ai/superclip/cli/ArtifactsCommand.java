@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "artifacts", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Write training_model.onnx, eval_model.onnx, optimizer_model.onnx and checkpoint for a model.")
 final class ArtifactsCommand implements Callable<Integer> {
-    @Option(names = "--model", completionCandidates = PresetNames.class,
+    @Option(names = "--model", completionCandidates = Presets.Names.class,
             description = "Preset: ${COMPLETION-CANDIDATES}")
     String model = "tiny";
 

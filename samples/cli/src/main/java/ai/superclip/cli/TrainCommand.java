@@ -70,7 +70,7 @@ final class TrainCommand implements Callable<Integer> {
             return v == null ? null : v.toString();
         }
     }
-    @Option(names = "--model", completionCandidates = PresetNames.class,
+    @Option(names = "--model", completionCandidates = Presets.Names.class,
             description = "Preset: ${COMPLETION-CANDIDATES}")
     String model = DEFAULT_PRESET;
 

@@ -13,7 +13,6 @@ import ai.superclip.train.StepMetrics;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Logger;
@@ -109,9 +108,10 @@ public final class DistributedTraining {
             int rank = task.partitionId();
             Rendezvous rendezvous = (r, own) -> Arrays.asList(task.allGather(own));
             String host = SparkEnv.get().blockManager().blockManagerId().host();
-            try (TcpRing ring = TcpRing.connect(rank, settings.workers(), rendezvous, host,
-                    Duration.ofSeconds(settings.timeoutSeconds()));
-                    Trainer trainer = Trainer.create(settings.config(), settings.dataset()).collective(ring)) {
+            try (ImageTextDataset data = settings.dataset();
+                    TcpRing ring = TcpRing.connect(rank, settings.workers(), rendezvous, host,
+                            Duration.ofSeconds(settings.timeoutSeconds()));
+                    Trainer trainer = Trainer.create(settings.config(), data).collective(ring)) {
                 if (attempt == 0 && rank == settings.failRank()) {
                     trainer.addListener(new TrainingListener() {
                         @Override
@@ -123,11 +123,10 @@ public final class DistributedTraining {
                     });
                 }
                 TrainingResult result = trainer.resumeLatestOrTrain();
-                List<String> line = new ArrayList<>();
-                line.add(String.format("worker %d of %d (attempt %d): %d steps, final loss %.6f, %.1f s, checkpoint %s",
+                String line = String.format("worker %d of %d (attempt %d): %d steps, final loss %.6f, %.1f s, checkpoint %s",
                         rank, settings.workers(), attempt, result.steps(), result.finalLoss(), result.seconds(),
-                        result.checkpoint()));
-                return CollectionConverters.asScala(line.iterator());
+                        result.checkpoint());
+                return CollectionConverters.asScala(List.of(line).iterator());
             } catch (Exception e) {
                 throw new IllegalStateException("worker " + rank + " of " + settings.workers() + ": " + e.getMessage(), e);
             }

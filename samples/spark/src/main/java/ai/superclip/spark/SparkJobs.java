@@ -2,6 +2,7 @@ package ai.superclip.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import ai.superclip.model.Presets;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -251,7 +252,8 @@ public final class SparkJobs {
         @Option(names = "--num-workers", required = true, description = "workers (barrier tasks); needs as many task slots")
         int workers;
 
-        @Option(names = "--model", description = "preset: tiny, small, vit-b-32, vit-b-16, vit-l-16 (default: ${DEFAULT-VALUE})")
+        @Option(names = "--model", completionCandidates = Presets.Names.class,
+                description = "preset: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
         String preset = "tiny";
 
         @Option(names = "--train-data", required = true, description = "CSV manifest (filepath, title) every executor reads,"

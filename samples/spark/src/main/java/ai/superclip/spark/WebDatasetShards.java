@@ -142,14 +142,12 @@ final class WebDatasetShards {
                     int dot = member.indexOf('.', slash + 1);
                     String memberKey = dot < 0 ? member : member.substring(0, dot);
                     String extension = dot < 0 ? "" : member.substring(dot + 1).toLowerCase(Locale.ROOT);
-                    if (key != null && !memberKey.equals(key)) {
+                    if (!memberKey.equals(key)) {
                         Row done = sample(key, image, caption);
                         if (done != null) {
                             pending = entry; // the first member of the next sample, its data not yet read
                             return done;
                         }
-                    }
-                    if (!memberKey.equals(key)) {
                         key = memberKey;
                         image = null;
                         caption = null;
